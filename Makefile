@@ -1,0 +1,27 @@
+# Two commands do everything on a fresh Debian machine with Swift 6:
+#   make demo   installs what is missing, builds (release) and runs the main job on bundled data
+#   make test   installs what is missing and runs every test
+SWIFT ?= swift
+VISION := .build/release/vision
+
+.PHONY: demo test build deps bench bench-decode clean
+
+deps:
+	@scripts/install-system-packages.sh
+
+build: deps
+	$(SWIFT) build -c release --product vision
+
+demo: build
+	@scripts/demo.sh $(VISION)
+
+test: deps
+	$(SWIFT) test
+
+bench: bench-decode
+
+bench-decode: build
+	benchmarks/decode/run.sh $(VISION)
+
+clean:
+	rm -rf .build

@@ -1,0 +1,78 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Targets are listed lowest first: each may import only the ones above it (see ../shared/DESIGN.md).
+// Plugins/ holds vision's model and metric modules: ordinary targets with an explicit `path:`,
+// NOT SwiftPM package plugins.
+let package = Package(
+    name: "vision",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "vision", targets: ["vision"]),
+        .library(name: "VisionImage", targets: ["VisionImage"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // MARK: The C edge: system libraries from Debian and the few lines of C that own setjmp.
+        .systemLibrary(
+            name: "CPNG",
+            path: "Sources/CPNG",
+            pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev"])]
+        ),
+        .systemLibrary(
+            name: "CJPEG",
+            path: "Sources/CJPEG",
+            pkgConfig: "libjpeg",
+            providers: [.apt(["libjpeg-dev"])]
+        ),
+        // oneDNN 2.6 ships no pkg-config file: the module map names header dnnl.h and library dnnl.
+        .systemLibrary(
+            name: "CDNNL",
+            path: "Sources/CDNNL",
+            providers: [.apt(["libdnnl-dev"])]
+        ),
+        .target(
+            name: "CCodecs",
+            dependencies: ["CPNG", "CJPEG"],
+            path: "Sources/CCodecs"
+        ),
+
+        // MARK: Libraries.
+        .target(
+            name: "VisionImage",
+            dependencies: ["CCodecs"],
+            path: "Sources/VisionImage"
+        ),
+
+        // MARK: The command: argument parsing and printing only.
+        .executableTarget(
+            name: "vision",
+            dependencies: [
+                "VisionImage",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/vision"
+        ),
+
+        // MARK: Tests. Fixtures live in fixtures/ at the root, so that tests pass without ../shared.
+        .target(
+            name: "VisionTestSupport",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            path: "Tests/VisionTestSupport"
+        ),
+        .testTarget(
+            name: "VisionImageTests",
+            dependencies: ["VisionImage", "VisionTestSupport"],
+            path: "Tests/VisionImageTests"
+        ),
+        .testTarget(
+            name: "VisionCLITests",
+            dependencies: ["vision", "VisionImage", "VisionTestSupport"],
+            path: "Tests/VisionCLITests"
+        ),
+    ]
+)

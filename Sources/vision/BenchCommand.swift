@@ -1,0 +1,109 @@
+import ArgumentParser
+import Foundation
+import VisionImage
+
+/// `vision bench`: throughput benchmarks, run on release builds.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure throughput (build with -c release for meaningful figures).",
+        subcommands: [BenchDecodeCommand.self]
+    )
+}
+
+struct BenchDecodeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "decode",
+        abstract: "Decode every PNG and JPEG in a folder on one thread and print images per second.",
+        discussion: """
+            Files are read into memory first, so the figure is decoding alone. Three passes: \
+            full decode of the JPEGs, full decode of the PNGs, and JPEG decode with DCT scaling \
+            to at least --size × --size. Make test files with scripts/make-bench-images.sh.
+            """
+    )
+
+    @Argument(help: "A folder of images.")
+    var directory: String
+
+    @Option(help: "The target side for the reduced-size JPEG decode.")
+    var size = 64
+
+    @Option(help: "Seconds to spend on each measurement.")
+    var seconds = 2.0
+
+    @Flag(help: "Print one JSON document.")
+    var json = false
+
+    func validate() throws {
+        if size <= 0 { throw ValidationError("--size must be positive, got \(size)") }
+        if seconds <= 0 { throw ValidationError("--seconds must be positive, got \(seconds)") }
+    }
+
+    func run() throws {
+        let files = try ImageFiles.list(in: directory)
+        var jpegs: [[UInt8]] = []
+        var pngs: [[UInt8]] = []
+        for file in files {
+            let bytes = try Array(Data(contentsOf: URL(fileURLWithPath: file)))
+            switch ImageFormat.detect(bytes) {
+            case .jpeg: jpegs.append(bytes)
+            case .png: pngs.append(bytes)
+            case nil: continue
+            }
+        }
+        guard !jpegs.isEmpty || !pngs.isEmpty else {
+            throw CLIError("\(directory): no PNG or JPEG files found")
+        }
+        let rgb = DecodeOptions(layout: .rgb)
+        let scaled = DecodeOptions(layout: .rgb, sizeHint: (size, size))
+        var results: [(String, Double, Int)] = []
+        if !jpegs.isEmpty {
+            results.append(("jpeg_full", try measure(jpegs, rgb), jpegs.count))
+            results.append(("jpeg_scaled_\(size)", try measure(jpegs, scaled), jpegs.count))
+        }
+        if !pngs.isEmpty {
+            results.append(("png_full", try measure(pngs, rgb), pngs.count))
+        }
+        if json {
+            var document: [String: Double] = [:]
+            for (name, rate, _) in results { document[name + "_images_per_second"] = rate.rounded() }
+            if let full = document["jpeg_full_images_per_second"] {
+                document["images_per_second"] = full
+            }
+            print(JSONLine.encode(document))
+        } else {
+            for (name, rate, count) in results {
+                print("\(name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(Int(rate.rounded())) images/s  (\(count) files, one thread)")
+            }
+        }
+    }
+
+    /// Images per second over repeated passes through `files` for about `seconds`.
+    private func measure(_ files: [[UInt8]], _ options: DecodeOptions) throws -> Double {
+        for bytes in files.prefix(8) { _ = try ImageDecoder.decode(bytes, options: options) }  // warm-up
+        var decoded = 0
+        let clock = ContinuousClock()
+        let start = clock.now
+        var elapsed = 0.0
+        repeat {
+            for bytes in files { _ = try ImageDecoder.decode(bytes, options: options) }
+            decoded += files.count
+            let duration = clock.now - start
+            elapsed = Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
+        } while elapsed < seconds
+        return Double(decoded) / elapsed
+    }
+}
+
+/// Regular files in a folder, sorted, hidden ones skipped (the dataset module does the full walk).
+enum ImageFiles {
+    static func list(in directory: String) throws -> [String] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) else {
+            throw CLIError("\(directory): no such folder")
+        }
+        guard isDirectory.boolValue else { throw CLIError("\(directory): not a folder") }
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory)
+        return names.filter { !$0.hasPrefix(".") }.sorted().map { (directory as NSString).appendingPathComponent($0) }
+    }
+}

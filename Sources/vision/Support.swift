@@ -1,0 +1,67 @@
+import Foundation
+
+/// One compact JSON object per line, keys sorted, for machine readers.
+enum JSONLine {
+    static func encode<T: Encodable>(_ value: T) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        guard let data = try? encoder.encode(value) else { return "{}" }
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+/// Plain aligned columns; the last column is left unpadded.
+enum TextTable {
+    static func render(header: [String], rows: [[String]]) -> String {
+        let all = [header] + rows
+        let columns = all.map(\.count).max() ?? 0
+        var widths = [Int](repeating: 0, count: columns)
+        for row in all {
+            for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) }
+        }
+        return all.map { row in
+            row.enumerated().map { index, cell in
+                index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+        }.joined(separator: "\n")
+    }
+}
+
+/// Output folders for commands that write files.
+enum OutputFolder {
+    /// Creates `path` if needed; fails with a one-line message when it cannot be used.
+    static func prepare(_ path: String) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else { throw CLIError("\(path): exists and is not a folder") }
+        } else {
+            do {
+                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+            } catch {
+                throw CLIError("\(path): cannot create the folder (\(error.localizedDescription))")
+            }
+        }
+        guard FileManager.default.isWritableFile(atPath: path) else {
+            throw CLIError("\(path): the folder is not writable")
+        }
+    }
+
+    /// `NAME.png` for source `.../NAME.ext`, with `-2`, `-3` … when two sources share a name.
+    static func uniqueName(for source: String, taken: inout Set<String>) -> String {
+        let stem = ((source as NSString).lastPathComponent as NSString).deletingPathExtension
+        var name = stem + ".png"
+        var counter = 2
+        while taken.contains(name) {
+            name = "\(stem)-\(counter).png"
+            counter += 1
+        }
+        taken.insert(name)
+        return name
+    }
+}
+
+/// An error the CLI prints as one line.
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -47,12 +47,38 @@ let package = Package(
             dependencies: ["CCodecs"],
             path: "Sources/VisionImage"
         ),
+        .target(
+            name: "SafeTensors",
+            path: "Sources/SafeTensors"
+        ),
+        .target(
+            name: "VisionTensor",
+            dependencies: ["CDNNL", "SafeTensors"],
+            path: "Sources/VisionTensor"
+        ),
+        .target(
+            name: "VisionData",
+            dependencies: ["VisionImage"],
+            path: "Sources/VisionData"
+        ),
+        .target(
+            name: "VisionKit",
+            dependencies: ["VisionImage"],
+            path: "Sources/VisionKit"
+        ),
+
+        // MARK: Built-in plugins (Plugins/ = vision's model and metric modules, not SwiftPM plugins).
+        .target(
+            name: "VisionMetrics",
+            dependencies: ["VisionKit"],
+            path: "Plugins/Metrics"
+        ),
 
         // MARK: The command: argument parsing and printing only.
         .executableTarget(
             name: "vision",
             dependencies: [
-                "VisionImage",
+                "VisionImage", "VisionTensor", "VisionData", "VisionKit", "VisionMetrics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/vision"
@@ -68,6 +94,26 @@ let package = Package(
             name: "VisionImageTests",
             dependencies: ["VisionImage", "VisionTestSupport"],
             path: "Tests/VisionImageTests"
+        ),
+        .testTarget(
+            name: "SafeTensorsTests",
+            dependencies: ["SafeTensors", "VisionTestSupport"],
+            path: "Tests/SafeTensorsTests"
+        ),
+        .testTarget(
+            name: "VisionTensorTests",
+            dependencies: ["VisionTensor", "SafeTensors", "VisionTestSupport"],
+            path: "Tests/VisionTensorTests"
+        ),
+        .testTarget(
+            name: "VisionDataTests",
+            dependencies: ["VisionData", "VisionImage", "SafeTensors", "VisionTestSupport"],
+            path: "Tests/VisionDataTests"
+        ),
+        .testTarget(
+            name: "VisionMetricsTests",
+            dependencies: ["VisionMetrics", "VisionKit", "VisionTestSupport"],
+            path: "Tests/VisionMetricsTests"
         ),
         .testTarget(
             name: "VisionCLITests",

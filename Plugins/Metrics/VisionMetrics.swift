@@ -1,0 +1,1 @@
+/// Built-in metric plugins, one file per metric or family.

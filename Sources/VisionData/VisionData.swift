@@ -1,0 +1,1 @@
+/// Datasets, splits, audit, transforms and the loader (issue 4).

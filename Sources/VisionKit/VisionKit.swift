@@ -1,0 +1,1 @@
+/// The plugin API (ModelPlugin, MetricPlugin, registries) and the workflow.

@@ -1,0 +1,1 @@
+/// Tensors, ops through oneDNN, reference ops and reverse-mode autodiff.

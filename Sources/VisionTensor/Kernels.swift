@@ -1,0 +1,29 @@
+/// Where ops compute: oneDNN (the default, fast) or the plain-Swift reference (readable; tests
+/// compare the two).
+public enum ComputeBackend: String, Sendable, CaseIterable {
+    case dnnl
+    case reference
+
+    /// Process-wide; tests switch it to compare paths.
+    nonisolated(unsafe) public static var current: ComputeBackend = .dnnl
+}
+
+/// Small shared kernels.
+enum Kernels {
+    /// a + b for equal shapes (gradient accumulation).
+    static func added(_ a: Tensor, _ b: Tensor) throws(TensorError) -> Tensor {
+        guard a.shape == b.shape else {
+            throw .shapeMismatch(op: "add", expected: "shape \(a.shape)", got: b.shape)
+        }
+        let out = Tensor(zeros: a.shape)
+        let x = a.pointer, y = b.pointer, z = out.pointer
+        for i in 0..<a.count { z[i] = x[i] + y[i] }
+        return out
+    }
+
+    /// Adds `b` into `a` in place.
+    static func accumulate(_ a: Tensor, _ b: Tensor) {
+        let x = a.pointer, y = b.pointer
+        for i in 0..<min(a.count, b.count) { x[i] += y[i] }
+    }
+}

@@ -1,0 +1,56 @@
+/// 2-D convolution of NCHW `x` with OIHW `weight` (O, I/groups, kH, kW) and optional bias [O].
+public func conv2d(
+    _ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0),
+    dilation: (Int, Int) = (1, 1), groups: Int = 1
+) throws(TensorError) -> Tensor {
+    try x.expectShape([-1, -1, -1, -1], "conv2d input (N, C, H, W)")
+    try weight.expectShape([-1, -1, -1, -1], "conv2d weight (O, I/groups, kH, kW)")
+    let geometry = ConvolutionGeometry(
+        batch: x.shape[0], inputChannels: x.shape[1], inputHeight: x.shape[2], inputWidth: x.shape[3],
+        outputChannels: weight.shape[0], kernelHeight: weight.shape[2], kernelWidth: weight.shape[3],
+        strideHeight: stride.0, strideWidth: stride.1, paddingHeight: padding.0, paddingWidth: padding.1,
+        dilationHeight: dilation.0, dilationWidth: dilation.1, groups: groups)
+    try geometry.validate("conv2d")
+    guard weight.shape[1] * groups == x.shape[1] else {
+        throw .shapeMismatch(
+            op: "conv2d", expected: "input with \(weight.shape[1] * groups) channels for weight \(weight.shape)", got: x.shape)
+    }
+    if let bias { try bias.expectShape([geometry.outputChannels], "conv2d bias") }
+    let out = Tensor(zeros: geometry.outputShape)
+    try Convolution.forward(geometry, input: x, weight: weight, bias: bias, output: out)
+    let inputs = [x, weight] + (bias.map { [$0] } ?? [])
+    let x0 = x.detached(), w0 = weight.detached()
+    return record(out, op: "conv2d", inputs: inputs) { gradient, needs throws(TensorError) in
+        let gradInput = needs[0] ? Tensor(zeros: x0.shape) : nil
+        let gradWeight = needs[1] ? Tensor(zeros: w0.shape) : nil
+        let gradBias = needs.count > 2 && needs[2] ? Tensor(zeros: [geometry.outputChannels]) : nil
+        try Convolution.backward(
+            geometry, input: x0, weight: w0, gradOutput: gradient, gradInput: gradInput, gradWeight: gradWeight,
+            gradBias: gradBias)
+        return [gradInput, gradWeight] + (needs.count > 2 ? [gradBias] : [])
+    }
+}
+
+/// Dispatches convolution to oneDNN or the reference loops.
+enum Convolution {
+    static func forward(_ g: ConvolutionGeometry, input: Tensor, weight: Tensor, bias: Tensor?, output: Tensor) throws(TensorError) {
+        if ComputeBackend.current == .dnnl {
+            try DNNLConvolution.forward(g, input: input, weight: weight, bias: bias, output: output)
+        } else {
+            ReferenceConvolution.forward(g, input: input.pointer, weight: weight.pointer, bias: bias?.pointer, output: output.pointer)
+        }
+    }
+
+    static func backward(_ g: ConvolutionGeometry, input: Tensor, weight: Tensor, gradOutput: Tensor, gradInput: Tensor?,
+                         gradWeight: Tensor?, gradBias: Tensor?) throws(TensorError) {
+        if ComputeBackend.current == .dnnl {
+            try DNNLConvolution.backward(
+                g, input: input, weight: weight, gradOutput: gradOutput, gradInput: gradInput, gradWeight: gradWeight,
+                gradBias: gradBias)
+        } else {
+            ReferenceConvolution.backward(
+                g, input: input.pointer, weight: weight.pointer, gradOutput: gradOutput.pointer,
+                gradInput: gradInput?.pointer, gradWeight: gradWeight?.pointer, gradBias: gradBias?.pointer)
+        }
+    }
+}

@@ -1,0 +1,84 @@
+/// Max pooling (padding acts as -inf; floor mode).
+public func maxPool2d(_ x: Tensor, kernel: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0)) throws(TensorError) -> Tensor {
+    let g = try poolingGeometry(x, kernel: kernel, stride: stride ?? kernel, padding: padding, op: "maxpool2d")
+    let out = Tensor(zeros: g.outputShape)
+    var argmax = [Int32](repeating: 0, count: out.count)
+    argmax.withUnsafeMutableBufferPointer { ReferencePooling.maxForward(g, input: x.pointer, output: out.pointer, argmax: $0.baseAddress!) }
+    let argmaxFinal = argmax
+    return record(out, op: "maxpool2d", inputs: [x]) { gradient, _ in
+        let gi = Tensor(zeros: g.inputShape)
+        let s = gradient.pointer, t = gi.pointer
+        for i in 0..<argmaxFinal.count where argmaxFinal[i] >= 0 { t[Int(argmaxFinal[i])] += s[i] }
+        return [gi]
+    }
+}
+
+/// Average pooling; `countIncludePad` divides by the whole window, else by the cells inside.
+public func avgPool2d(_ x: Tensor, kernel: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0),
+                      countIncludePad: Bool = true) throws(TensorError) -> Tensor {
+    let g = try poolingGeometry(x, kernel: kernel, stride: stride ?? kernel, padding: padding, op: "avgpool2d")
+    let out = Tensor(zeros: g.outputShape)
+    ReferencePooling.averageForward(g, includePadding: countIncludePad, input: x.pointer, output: out.pointer)
+    return record(out, op: "avgpool2d", inputs: [x]) { gradient, _ in
+        let gi = Tensor(zeros: g.inputShape)
+        ReferencePooling.averageBackward(g, includePadding: countIncludePad, gradOutput: gradient.pointer, gradInput: gi.pointer)
+        return [gi]
+    }
+}
+
+/// Adaptive average pooling to `outputSize`, with PyTorch's windows:
+/// start = floor(i·H/out), end = ceil((i+1)·H/out).
+public func adaptiveAvgPool2d(_ x: Tensor, outputSize: (Int, Int)) throws(TensorError) -> Tensor {
+    try x.expectShape([-1, -1, -1, -1], "adaptive_avgpool2d input (N, C, H, W)")
+    guard outputSize.0 > 0, outputSize.1 > 0 else {
+        throw .invalidArgument(op: "adaptive_avgpool2d", detail: "expected a positive output size")
+    }
+    let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+    let (oh, ow) = outputSize
+    func window(_ i: Int, _ outSize: Int, _ inSize: Int) -> Range<Int> {
+        (i * inSize / outSize)..<(((i + 1) * inSize + outSize - 1) / outSize)
+    }
+    let out = Tensor(zeros: [n, c, oh, ow])
+    let s = x.pointer, t = out.pointer
+    for plane in 0..<(n * c) {
+        for oy in 0..<oh {
+            let rows = window(oy, oh, h)
+            for ox in 0..<ow {
+                let columns = window(ox, ow, w)
+                var total: Float = 0
+                for y in rows { for xx in columns { total += s[(plane * h + y) * w + xx] } }
+                t[(plane * oh + oy) * ow + ox] = total / Float(rows.count * columns.count)
+            }
+        }
+    }
+    return record(out, op: "adaptive_avgpool2d", inputs: [x]) { gradient, _ in
+        let gi = Tensor(zeros: x.shape)
+        let gs = gradient.pointer, gt = gi.pointer
+        for plane in 0..<(n * c) {
+            for oy in 0..<oh {
+                let rows = window(oy, oh, h)
+                for ox in 0..<ow {
+                    let columns = window(ox, ow, w)
+                    let share = gs[(plane * oh + oy) * ow + ox] / Float(rows.count * columns.count)
+                    for y in rows { for xx in columns { gt[(plane * h + y) * w + xx] += share } }
+                }
+            }
+        }
+        return [gi]
+    }
+}
+
+/// Global average pooling: [N, C, H, W] → [N, C, 1, 1].
+public func globalAvgPool2d(_ x: Tensor) throws(TensorError) -> Tensor {
+    try adaptiveAvgPool2d(x, outputSize: (1, 1))
+}
+
+private func poolingGeometry(_ x: Tensor, kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int), op: String) throws(TensorError) -> PoolingGeometry {
+    try x.expectShape([-1, -1, -1, -1], "\(op) input (N, C, H, W)")
+    let g = PoolingGeometry(
+        batch: x.shape[0], channels: x.shape[1], inputHeight: x.shape[2], inputWidth: x.shape[3],
+        kernelHeight: kernel.0, kernelWidth: kernel.1, strideHeight: stride.0, strideWidth: stride.1,
+        paddingHeight: padding.0, paddingWidth: padding.1)
+    try g.validate(op)
+    return g
+}

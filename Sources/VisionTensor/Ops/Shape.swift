@@ -1,0 +1,110 @@
+/// The same values under a new shape (one dimension may be -1: inferred).
+public func reshape(_ x: Tensor, _ newShape: [Int]) throws(TensorError) -> Tensor {
+    var shape = newShape
+    let known = shape.filter { $0 != -1 }.reduce(1, *)
+    if let inferred = shape.firstIndex(of: -1) {
+        guard shape.filter({ $0 == -1 }).count == 1, known > 0, x.count % known == 0 else {
+            throw .shapeMismatch(op: "reshape", expected: "a shape compatible with \(newShape)", got: x.shape)
+        }
+        shape[inferred] = x.count / known
+    }
+    guard shape.allSatisfy({ $0 >= 0 }), shape.reduce(1, *) == x.count else {
+        throw .shapeMismatch(op: "reshape", expected: "\(shape.reduce(1, *)) elements for \(newShape)", got: x.shape)
+    }
+    let out = Tensor(shape: shape, storage: x.storage)
+    return record(out, op: "reshape", inputs: [x]) { gradient, _ in
+        [Tensor(shape: x.shape, storage: gradient.storage)]
+    }
+}
+
+/// Flattens dimensions from `startDimension` on: [N, C, H, W] → [N, C·H·W].
+public func flatten(_ x: Tensor, from startDimension: Int = 1) throws(TensorError) -> Tensor {
+    guard startDimension >= 0, startDimension < max(x.rank, 1) else {
+        throw .invalidArgument(op: "flatten", detail: "start dimension \(startDimension) out of range for rank \(x.rank)")
+    }
+    return try reshape(x, Array(x.shape.prefix(startDimension)) + [x.shape.dropFirst(startDimension).reduce(1, *)])
+}
+
+/// Joins tensors along `dimension`; all other dimensions must agree.
+public func concat(_ tensors: [Tensor], dimension: Int) throws(TensorError) -> Tensor {
+    guard let first = tensors.first else { throw .invalidArgument(op: "concat", detail: "expected at least one tensor") }
+    guard dimension >= 0, dimension < first.rank else {
+        throw .invalidArgument(op: "concat", detail: "dimension \(dimension) out of range for rank \(first.rank)")
+    }
+    for tensor in tensors where tensor.rank != first.rank
+        || zip(tensor.shape, first.shape).enumerated().contains(where: { $0.offset != dimension && $0.element.0 != $0.element.1 })
+    {
+        var expected = first.shape.map(String.init)
+        expected[dimension] = "_"
+        throw .shapeMismatch(op: "concat", expected: "shape [\(expected.joined(separator: ", "))]", got: tensor.shape)
+    }
+    var shape = first.shape
+    shape[dimension] = tensors.map { $0.shape[dimension] }.reduce(0, +)
+    let outer = first.shape.prefix(dimension).reduce(1, *)
+    let inner = first.shape.dropFirst(dimension + 1).reduce(1, *)
+    let out = Tensor(zeros: shape)
+    var offset = 0
+    let rowLength = shape[dimension] * inner
+    for tensor in tensors {
+        let length = tensor.shape[dimension] * inner
+        for o in 0..<outer {
+            (out.pointer + o * rowLength + offset).update(from: tensor.pointer + o * length, count: length)
+        }
+        offset += length
+    }
+    return record(out, op: "concat", inputs: tensors) { gradient, needs in
+        var grads: [Tensor?] = []
+        var offset = 0
+        for (index, tensor) in tensors.enumerated() {
+            let length = tensor.shape[dimension] * inner
+            if needs[index] {
+                let g = Tensor(zeros: tensor.shape)
+                for o in 0..<outer {
+                    (g.pointer + o * length).update(from: gradient.pointer + o * rowLength + offset, count: length)
+                }
+                grads.append(g)
+            } else {
+                grads.append(nil)
+            }
+            offset += length
+        }
+        return grads
+    }
+}
+
+/// ResNet's parameter-free "option A" shortcut: keep every `stride`-th row and column, then add
+/// `padBefore` and `padAfter` zero channels.
+public func subsampleAndPadChannels(_ x: Tensor, stride: Int, padBefore: Int, padAfter: Int) throws(TensorError) -> Tensor {
+    try x.expectShape([-1, -1, -1, -1], "shortcut")
+    guard stride > 0, padBefore >= 0, padAfter >= 0 else {
+        throw .invalidArgument(op: "shortcut", detail: "expected a positive stride and non-negative padding")
+    }
+    let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+    let oh = (h + stride - 1) / stride, ow = (w + stride - 1) / stride
+    let oc = c + padBefore + padAfter
+    let out = Tensor(zeros: [n, oc, oh, ow])
+    let source = x.pointer, target = out.pointer
+    for b in 0..<n {
+        for ch in 0..<c {
+            for y in 0..<oh {
+                for xx in 0..<ow {
+                    target[((b * oc + ch + padBefore) * oh + y) * ow + xx] = source[((b * c + ch) * h + y * stride) * w + xx * stride]
+                }
+            }
+        }
+    }
+    return record(out, op: "shortcut", inputs: [x]) { gradient, _ in
+        let g = Tensor(zeros: x.shape)
+        let gs = gradient.pointer, gt = g.pointer
+        for b in 0..<n {
+            for ch in 0..<c {
+                for y in 0..<oh {
+                    for xx in 0..<ow {
+                        gt[((b * c + ch) * h + y * stride) * w + xx * stride] = gs[((b * oc + ch + padBefore) * oh + y) * ow + xx]
+                    }
+                }
+            }
+        }
+        return [g]
+    }
+}

@@ -1,1 +1,0 @@
-/// Tensors, ops through oneDNN, reference ops and reverse-mode autodiff.

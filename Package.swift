@@ -57,6 +57,11 @@ let package = Package(
             path: "Sources/VisionTensor"
         ),
         .target(
+            name: "VisionNN",
+            dependencies: ["VisionTensor", "SafeTensors"],
+            path: "Sources/VisionNN"
+        ),
+        .target(
             name: "VisionData",
             dependencies: ["VisionImage"],
             path: "Sources/VisionData"
@@ -78,7 +83,7 @@ let package = Package(
         .executableTarget(
             name: "vision",
             dependencies: [
-                "VisionImage", "VisionTensor", "VisionData", "VisionKit", "VisionMetrics",
+                "VisionImage", "VisionTensor", "VisionNN", "VisionData", "VisionKit", "VisionMetrics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/vision"
@@ -104,6 +109,11 @@ let package = Package(
             name: "VisionTensorTests",
             dependencies: ["VisionTensor", "SafeTensors", "VisionTestSupport"],
             path: "Tests/VisionTensorTests"
+        ),
+        .testTarget(
+            name: "VisionNNTests",
+            dependencies: ["VisionNN", "VisionTensor", "SafeTensors", "VisionTestSupport"],
+            path: "Tests/VisionNNTests"
         ),
         .testTarget(
             name: "VisionDataTests",

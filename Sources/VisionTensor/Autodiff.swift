@@ -13,17 +13,14 @@ final class Node {
     }
 }
 
-/// Whether ops record a gradient tape. Training runs its steps on one thread (oneDNN does the
-/// parallel work inside each op), so this is a plain process-wide switch.
+/// Whether ops record a gradient tape; task-local, so concurrent tasks (tests, a server's
+/// requests) each keep their own setting.
 public enum GradientMode {
-    nonisolated(unsafe) public private(set) static var isEnabled = true
+    @TaskLocal public static var isEnabled = true
 
     /// Runs `body` with recording off: inference keeps no tape and no activations.
     public static func withoutGradients<T>(_ body: () throws -> T) rethrows -> T {
-        let previous = isEnabled
-        isEnabled = false
-        defer { isEnabled = previous }
-        return try body()
+        try $isEnabled.withValue(false) { try body() }
     }
 }
 

@@ -4,8 +4,13 @@ public enum ComputeBackend: String, Sendable, CaseIterable {
     case dnnl
     case reference
 
-    /// Process-wide; tests switch it to compare paths.
-    nonisolated(unsafe) public static var current: ComputeBackend = .dnnl
+    /// Task-local, so that tests comparing the two paths can run concurrently.
+    @TaskLocal public static var current: ComputeBackend = .dnnl
+
+    /// Runs `body` with ops computed on `backend`.
+    public static func with<T>(_ backend: ComputeBackend, _ body: () throws -> T) rethrows -> T {
+        try $current.withValue(backend) { try body() }
+    }
 }
 
 /// Small shared kernels.

@@ -58,11 +58,8 @@ struct Golden {
 
 /// Runs `body` once on each backend.
 func onEachBackend(_ body: (ComputeBackend) throws -> Void) rethrows {
-    let saved = ComputeBackend.current
-    defer { ComputeBackend.current = saved }
     for backend in ComputeBackend.allCases {
-        ComputeBackend.current = backend
-        try body(backend)
+        try ComputeBackend.with(backend) { try body(backend) }
     }
 }
 

@@ -20,6 +20,14 @@ enum Kernels {
         guard a.shape == b.shape else {
             throw .shapeMismatch(op: "add", expected: "shape \(a.shape)", got: b.shape)
         }
+        if let layout = a.layout {
+            // Same blocked layout: add the raw storage (padding lanes are zero in both).
+            try b.convert(to: layout)
+            let out = Tensor(shape: a.shape, storage: TensorStorage(uninitializedCount: a.storage.count), layout: layout)
+            let x = a.storage.pointer, y = b.storage.pointer, z = out.storage.pointer
+            for i in 0..<a.storage.count { z[i] = x[i] + y[i] }
+            return out
+        }
         let out = Tensor(zeros: a.shape)
         let x = a.pointer, y = b.pointer, z = out.pointer
         for i in 0..<a.count { z[i] = x[i] + y[i] }

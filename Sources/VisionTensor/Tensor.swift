@@ -1,12 +1,26 @@
+import CDNNL
 import Foundation
 
-/// A Float32 tensor: a shape and contiguous row-major storage (NCHW for images).
+/// A Float32 tensor: a logical shape (NCHW for images) and its storage.
 ///
 /// Tensors are references, as in PyTorch: parameters are updated in place by optimizers, and a
 /// tensor produced by a recorded op remembers how to send gradients back to its inputs.
+///
+/// Storage is row-major at every public boundary. Inside a network, oneDNN ops may leave an
+/// activation in a blocked layout (nChw16c and the like) so that the next oneDNN op reads it
+/// without a reorder; reading `pointer`, `buffer` or `scalars` turns it back into row-major
+/// order first (once), so callers never see the difference.
 public final class Tensor: @unchecked Sendable, CustomStringConvertible {
     public let shape: [Int]
-    public let storage: TensorStorage
+    /// The raw storage, in `layout`.
+    private(set) var storage: TensorStorage
+    /// A oneDNN memory descriptor when the storage is not row-major; nil when it is.
+    private(set) var layout: dnnl_memory_desc_t? {
+        didSet { isBlocked = layout != nil }
+    }
+    /// Whether the storage is in a oneDNN blocked layout right now (kept apart from `layout`
+    /// because testing the large descriptor for nil costs a copy of it).
+    public private(set) var isBlocked = false
     /// For leaves: collect a gradient in `grad` during `backward`. For op results: recorded.
     public var requiresGrad: Bool
     /// The accumulated gradient of a leaf after `backward`.
@@ -18,6 +32,15 @@ public final class Tensor: @unchecked Sendable, CustomStringConvertible {
         self.shape = shape
         self.storage = storage
         self.requiresGrad = requiresGrad
+    }
+
+    /// A tensor whose storage is in a oneDNN layout (internal: made by oneDNN ops).
+    init(shape: [Int], storage: TensorStorage, layout: dnnl_memory_desc_t?) {
+        self.shape = shape
+        self.storage = storage
+        self.layout = layout
+        self.isBlocked = layout != nil
+        self.requiresGrad = false
     }
 
     /// Zeros of the given shape.
@@ -40,24 +63,31 @@ public final class Tensor: @unchecked Sendable, CustomStringConvertible {
         return tensor
     }
 
-    public var count: Int { storage.count }
+    /// The number of elements (the product of the shape).
+    public var count: Int { shape.reduce(1, *) }
     public var rank: Int { shape.count }
-    public var pointer: UnsafeMutablePointer<Float> { storage.pointer }
-    public var buffer: UnsafeMutableBufferPointer<Float> { storage.buffer }
+
+    /// Row-major values (converted from a blocked layout first if needed).
+    public var pointer: UnsafeMutablePointer<Float> {
+        makeRowMajor()
+        return storage.pointer
+    }
+
+    public var buffer: UnsafeMutableBufferPointer<Float> { UnsafeMutableBufferPointer(start: pointer, count: count) }
 
     /// The values, row-major.
-    public var scalars: [Float] { Array(storage.buffer) }
+    public var scalars: [Float] { Array(buffer) }
 
     /// The single value of a one-element tensor.
-    public var item: Float { storage.pointer[0] }
+    public var item: Float { pointer[0] }
 
     /// The same storage, cut from the gradient tape.
-    public func detached() -> Tensor { Tensor(shape: shape, storage: storage) }
+    public func detached() -> Tensor { Tensor(shape: shape, storage: storage, layout: layout) }
 
     /// A copy with its own storage, cut from the gradient tape.
     public func copy() -> Tensor {
         let out = Tensor(zeros: shape)
-        out.pointer.update(from: pointer, count: count)
+        out.storage.pointer.update(from: pointer, count: count)
         return out
     }
 
@@ -77,5 +107,54 @@ public final class Tensor: @unchecked Sendable, CustomStringConvertible {
     public var description: String {
         let preview = scalars.prefix(8).map { String(format: "%.4g", $0) }.joined(separator: ", ")
         return "Tensor\(shape)[\(preview)\(count > 8 ? ", …" : "")]"
+    }
+
+    // MARK: Layouts (internal)
+
+    /// The oneDNN descriptor of the storage as it is now.
+    func memoryDescriptor() throws(TensorError) -> dnnl_memory_desc_t {
+        if let layout { return layout }
+        return try plainDescriptor(shape.isEmpty ? [1] : shape, plainTag(rank: max(shape.count, 1)))
+    }
+
+    /// The storage, row-major (for ops that share it, such as reshape).
+    var rowMajorStorage: TensorStorage {
+        makeRowMajor()
+        return storage
+    }
+
+    /// Reorders the storage into `target` in place (the values do not change, only their order).
+    func convert(to target: dnnl_memory_desc_t) throws(TensorError) {
+        var current = try memoryDescriptor()
+        var wanted = target
+        if dnnl_memory_desc_equal(&current, &wanted) != 0 { return }
+        let converted = try DNNLContext.shared().reordered(storage, from: current, to: target)
+        storage = converted
+        var p = try plainDescriptor(shape.isEmpty ? [1] : shape, plainTag(rank: max(shape.count, 1)))
+        layout = dnnl_memory_desc_equal(&wanted, &p) != 0 ? nil : target
+    }
+
+    /// The storage converted to row-major, if it is blocked.
+    private func makeRowMajor() {
+        guard isBlocked else { return }
+        do {
+            try convert(to: plainDescriptor(shape.isEmpty ? [1] : shape, plainTag(rank: max(shape.count, 1))))
+        } catch {
+            // A reorder between two layouts of the same dims cannot fail short of a broken
+            // oneDNN installation; continuing would hand out values in the wrong order.
+            preconditionFailure("oneDNN could not reorder \(shape) to row-major: \(error)")
+        }
+    }
+}
+
+/// oneDNN's plain row-major tag for a rank.
+func plainTag(rank: Int) -> dnnl_format_tag_t {
+    switch rank {
+    case 1: return dnnl_a
+    case 2: return dnnl_ab
+    case 3: return dnnl_abc
+    case 4: return dnnl_abcd
+    case 5: return dnnl_abcde
+    default: return dnnl_abcdef
     }
 }

@@ -1,13 +1,15 @@
 import ArgumentParser
 import Foundation
 import VisionImage
+import VisionNN
+import VisionTensor
 
 /// `vision bench`: throughput benchmarks, run on release builds.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure throughput (build with -c release for meaningful figures).",
-        subcommands: [BenchDecodeCommand.self]
+        subcommands: [BenchDecodeCommand.self, BenchTrainCommand.self, BenchInferCommand.self]
     )
 }
 
@@ -105,5 +107,83 @@ enum ImageFiles {
         guard isDirectory.boolValue else { throw CLIError("\(directory): not a folder") }
         let names = try FileManager.default.contentsOfDirectory(atPath: directory)
         return names.filter { !$0.hasPrefix(".") }.sorted().map { (directory as NSString).appendingPathComponent($0) }
+    }
+}
+
+/// Options shared by the model benchmarks.
+struct ModelBenchmarkOptions: ParsableArguments {
+    @Option(help: "Model name (\(ReferenceModels.names.joined(separator: ", "))).")
+    var model: String
+
+    @Option(help: "Images per batch.")
+    var batch = 64
+
+    @Option(help: "Input shape as C,H,W.")
+    var input = "3,32,32"
+
+    @Option(help: "Number of classes.")
+    var classes = 10
+
+    @Option(help: "Steps per timed block (the median of 5 blocks is reported).")
+    var steps = 10
+
+    @Option(help: "Compute threads (default: all cores).")
+    var threads = ProcessInfo.processInfo.activeProcessorCount
+
+    @Flag(help: "Print one JSON document.")
+    var json = false
+
+    func validate() throws {
+        if parsedInput == nil { throw ValidationError("--input must be C,H,W with positive integers, got '\(input)'") }
+        if batch <= 0 || classes <= 1 || steps <= 0 || threads <= 0 {
+            throw ValidationError("--batch, --steps and --threads must be positive and --classes at least 2")
+        }
+    }
+
+    var parsedInput: [Int]? {
+        let parts = input.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        return parts.count == 3 && parts.allSatisfy { $0 > 0 } ? parts : nil
+    }
+
+    func report(_ result: ModelBenchmark.Result, kind: String) {
+        if json {
+            print(JSONLine.encode(result))
+        } else {
+            print("\(kind) \(result.model) batch \(result.batch) input \(result.input.map(String.init).joined(separator: "×")), \(result.threads) threads: \(Int(result.imagesPerSecond.rounded())) images/s, \(String(format: "%.2f", result.medianStepMilliseconds)) ms per batch, peak memory \(Int(result.peakMemoryMegabytes)) MB")
+        }
+    }
+}
+
+struct BenchTrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Training throughput: forward + backward + SGD-momentum step on synthetic data.")
+
+    @OptionGroup var options: ModelBenchmarkOptions
+
+    func run() throws {
+        ComputeThreads.configure(threads: options.threads)
+        let input = options.parsedInput ?? [3, 32, 32]
+        let result = try ModelBenchmark.training(
+            model: options.model, batch: options.batch, input: input, classes: options.classes, steps: options.steps,
+            threads: options.threads)
+        options.report(result, kind: "train")
+    }
+}
+
+struct BenchInferCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "infer",
+        abstract: "Inference throughput and latency: eval-mode forward passes on synthetic data.")
+
+    @OptionGroup var options: ModelBenchmarkOptions
+
+    func run() throws {
+        ComputeThreads.configure(threads: options.threads)
+        let input = options.parsedInput ?? [3, 32, 32]
+        let result = try ModelBenchmark.inference(
+            model: options.model, batch: options.batch, input: input, classes: options.classes, steps: options.steps * 2,
+            threads: options.threads)
+        options.report(result, kind: "infer")
     }
 }

@@ -61,14 +61,17 @@ public final class SGD: Optimizer {
             let first = momentum != 0 && buffer == nil
             let b = buffer ?? (momentum != 0 ? Tensor(zeros: parameter.shape) : nil)
             if let b, buffer == nil { buffers[key] = b }
-            for i in 0..<count {
-                var d = g[i] + weightDecay * p[i]
-                if let b {
+            let lr = learningRate, decay = weightDecay, mu = momentum, damp = dampening
+            if let b {
+                let m = b.pointer
+                for i in 0..<count {
+                    let d = g[i] + decay * p[i]
                     // The first step copies the gradient into the buffer (no dampening).
-                    b.pointer[i] = first ? d : momentum * b.pointer[i] + (1 - dampening) * d
-                    d = nesterov ? d + momentum * b.pointer[i] : b.pointer[i]
+                    m[i] = first ? d : mu * m[i] + (1 - damp) * d
+                    p[i] -= lr * (nesterov ? d + mu * m[i] : m[i])
                 }
-                p[i] -= learningRate * d
+            } else {
+                for i in 0..<count { p[i] -= lr * (g[i] + decay * p[i]) }
             }
         }
     }

@@ -67,21 +67,10 @@ func check(_ status: dnnl_status_t, _ op: String) throws(TensorError) {
 /// A memory descriptor for plain row-major data.
 func plainDescriptor(_ dims: [Int], _ tag: dnnl_format_tag_t) throws(TensorError) -> dnnl_memory_desc_t {
     var desc = dnnl_memory_desc_t()
-    var d = dimsTuple(dims)
-    let status = withUnsafePointer(to: &d) { pointer in
-        pointer.withMemoryRebound(to: dnnl_dim_t.self, capacity: 12) { dnnl_memory_desc_init_by_tag(&desc, Int32(dims.count), $0, dnnl_f32, tag) }
-    }
+    let arena = DimsArena()
+    let status = dnnl_memory_desc_init_by_tag(&desc, Int32(dims.count), arena(dims), dnnl_f32, tag)
     try check(status, "memory descriptor \(dims)")
     return desc
-}
-
-func dimsTuple(_ values: [Int]) -> dnnl_dims_t {
-    var tuple: dnnl_dims_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-    withUnsafeMutableBytes(of: &tuple) { raw in
-        let typed = raw.bindMemory(to: dnnl_dim_t.self)
-        for (index, value) in values.prefix(12).enumerated() { typed[index] = dnnl_dim_t(value) }
-    }
-    return tuple
 }
 
 /// A primitive descriptor and its primitive, destroyed together.
@@ -128,4 +117,20 @@ final class DNNLPrimitive: @unchecked Sendable {
     func memoryDescriptor(_ query: dnnl_query_t, index: Int32 = 0) -> dnnl_memory_desc_t? {
         dnnl_primitive_desc_query_md(descriptor, query, index)?.pointee
     }
+}
+
+/// Stable C arrays for oneDNN's `dnnl_dims_t` parameters. (Passing `&tuple.0` from Swift may
+/// hand C a pointer to a one-element temporary, and oneDNN reads all the dimensions it needs.)
+final class DimsArena {
+    private var blocks: [UnsafeMutablePointer<dnnl_dim_t>] = []
+
+    func callAsFunction(_ values: [Int]) -> UnsafeMutablePointer<dnnl_dim_t> {
+        let block = UnsafeMutablePointer<dnnl_dim_t>.allocate(capacity: 12)
+        block.initialize(repeating: 0, count: 12)
+        for (index, value) in values.prefix(12).enumerated() { block[index] = dnnl_dim_t(value) }
+        blocks.append(block)
+        return block
+    }
+
+    deinit { for block in blocks { block.deallocate() } }
 }

@@ -1,28 +1,25 @@
 import CDNNL
 
 /// Convolution forward, backward-data and backward-weights through oneDNN, with primitives
-/// cached per geometry. oneDNN picks its layouts; `DNNLContext.execute` reorders at the edges.
+/// cached per geometry. oneDNN picks the activation layouts (blocked, e.g. nChw16c); outputs
+/// stay in them, and inputs are reordered in place once when they arrive in another layout.
 enum DNNLConvolution {
     struct Descriptors {
         var source: dnnl_memory_desc_t
         var weights: dnnl_memory_desc_t
         var bias: dnnl_memory_desc_t
         var destination: dnnl_memory_desc_t
-        var userSource: dnnl_memory_desc_t
         var userWeights: dnnl_memory_desc_t
-        var userBias: dnnl_memory_desc_t
-        var userDestination: dnnl_memory_desc_t
-        var strides: dnnl_dims_t
-        var dilates: dnnl_dims_t
-        var paddingLeft: dnnl_dims_t
-        var paddingRight: dnnl_dims_t
+        var strides: [Int]
+        var dilates: [Int]
+        var paddingLeft: [Int]
+        var paddingRight: [Int]
     }
 
     static func descriptors(_ g: ConvolutionGeometry) throws(TensorError) -> Descriptors {
         let weightDims = g.groups == 1
             ? g.weightShape
             : [g.groups, g.outputChannels / g.groups, g.inputChannels / g.groups, g.kernelHeight, g.kernelWidth]
-        let weightTag = g.groups == 1 ? dnnl_oihw : dnnl_goihw
         // oneDNN wants explicit right padding; PyTorch's floor rule can make it smaller than the
         // left padding (even negative), which oneDNN accepts.
         let padBottom = (g.outputHeight - 1) * g.strideHeight + (g.kernelHeight - 1) * g.dilationHeight + 1 - g.inputHeight - g.paddingHeight
@@ -32,14 +29,11 @@ enum DNNLConvolution {
             weights: try plainDescriptor(weightDims, dnnl_format_tag_any),
             bias: try plainDescriptor([g.outputChannels], dnnl_x),
             destination: try plainDescriptor(g.outputShape, dnnl_format_tag_any),
-            userSource: try plainDescriptor(g.inputShape, dnnl_nchw),
-            userWeights: try plainDescriptor(weightDims, weightTag),
-            userBias: try plainDescriptor([g.outputChannels], dnnl_x),
-            userDestination: try plainDescriptor(g.outputShape, dnnl_nchw),
-            strides: dimsTuple([g.strideHeight, g.strideWidth]),
-            dilates: dimsTuple([g.dilationHeight - 1, g.dilationWidth - 1]),
-            paddingLeft: dimsTuple([g.paddingHeight, g.paddingWidth]),
-            paddingRight: dimsTuple([padBottom, padRight]))
+            userWeights: try plainDescriptor(weightDims, g.groups == 1 ? dnnl_oihw : dnnl_goihw),
+            strides: [g.strideHeight, g.strideWidth],
+            dilates: [g.dilationHeight - 1, g.dilationWidth - 1],
+            paddingLeft: [g.paddingHeight, g.paddingWidth],
+            paddingRight: [padBottom, padRight])
     }
 
     static func key(_ g: ConvolutionGeometry, _ kind: String, bias: Bool) -> String {
@@ -49,81 +43,116 @@ enum DNNLConvolution {
     static func forwardPrimitive(_ g: ConvolutionGeometry, bias: Bool, training: Bool, context: DNNLContext) throws(TensorError) -> DNNLPrimitive {
         try context.primitive(key(g, training ? "fwd-train" : "fwd-infer", bias: bias)) { () throws(TensorError) -> DNNLPrimitive in
             var d = try descriptors(g)
+                let dims = DimsArena()
             var desc = dnnl_convolution_desc_t()
             var biasDescriptor = d.bias
             let status = withUnsafeMutablePointer(to: &biasDescriptor) { biasPointer in
                 dnnl_dilated_convolution_forward_desc_init(
                     &desc, training ? dnnl_forward_training : dnnl_forward_inference, dnnl_convolution_direct, &d.source,
-                    &d.weights, bias ? biasPointer : nil, &d.destination, &d.strides.0, &d.dilates.0, &d.paddingLeft.0,
-                    &d.paddingRight.0)
+                    &d.weights, bias ? biasPointer : nil, &d.destination, dims(d.strides), dims(d.dilates), dims(d.paddingLeft),
+                    dims(d.paddingRight))
             }
             try check(status, "conv2d forward descriptor")
             return try DNNLPrimitive(op: "conv2d forward", desc: &desc, context: context)
         }
     }
 
-    static func forward(_ g: ConvolutionGeometry, input: Tensor, weight: Tensor, bias: Tensor?, output: Tensor) throws(TensorError) {
-        let context = try DNNLContext.shared()
-        let primitive = try forwardPrimitive(g, bias: bias != nil, training: GradientMode.isEnabled, context: context)
-        let d = try descriptors(g)
-        var arguments = [
-            DNNLArgument(index: DNNL_ARG_SRC, pointer: UnsafeMutableRawPointer(input.pointer), userDescriptor: d.userSource, isOutput: false),
-            DNNLArgument(index: DNNL_ARG_WEIGHTS, pointer: UnsafeMutableRawPointer(weight.pointer), userDescriptor: d.userWeights, isOutput: false),
-            DNNLArgument(index: DNNL_ARG_DST, pointer: UnsafeMutableRawPointer(output.pointer), userDescriptor: d.userDestination, isOutput: true),
-        ]
-        if let bias {
-            arguments.append(DNNLArgument(index: DNNL_ARG_BIAS, pointer: UnsafeMutableRawPointer(bias.pointer), userDescriptor: d.userBias, isOutput: false))
+    /// Weights arrive row-major (OIHW) and go to the primitive's layout through a temporary.
+    private static func weights(_ weight: Tensor, _ g: ConvolutionGeometry, _ index: Int32, of primitive: DNNLPrimitive,
+                                context: DNNLContext, keepAlive: inout [TensorStorage]) throws(TensorError) -> DNNLOperand {
+        var user = try descriptors(g).userWeights
+        let storage = weight.rowMajorStorage
+        guard let query = DNNLContext.query(for: index), var wanted = primitive.memoryDescriptor(query),
+            dnnl_memory_desc_equal(&user, &wanted) == 0
+        else {
+            return DNNLOperand(index: index, descriptor: user, pointer: UnsafeMutableRawPointer(storage.pointer))
         }
-        try context.execute(primitive, op: "conv2d forward", arguments: arguments)
+        let temporary = try context.reordered(storage, from: user, to: wanted)
+        keepAlive.append(temporary)
+        return DNNLOperand(index: index, descriptor: wanted, pointer: UnsafeMutableRawPointer(temporary.pointer))
     }
 
-    static func backward(_ g: ConvolutionGeometry, input: Tensor, weight: Tensor, gradOutput: Tensor, gradInput: Tensor?,
-                         gradWeight: Tensor?, gradBias: Tensor?) throws(TensorError) {
+    static func forward(_ g: ConvolutionGeometry, input: Tensor, weight: Tensor, bias: Tensor?) throws(TensorError) -> Tensor {
         let context = try DNNLContext.shared()
-        let hint = try forwardPrimitive(g, bias: gradBias != nil, training: true, context: context)
-        let d = try descriptors(g)
-        if let gradInput {
+        let primitive = try forwardPrimitive(g, bias: bias != nil, training: GradientMode.isEnabled, context: context)
+        var keep: [TensorStorage] = []
+        var operands = [
+            try context.input(input, DNNL_ARG_SRC, of: primitive, inPlace: true, keepAlive: &keep),
+            try weights(weight, g, DNNL_ARG_WEIGHTS, of: primitive, context: context, keepAlive: &keep),
+        ]
+        if let bias {
+            operands.append(DNNLOperand(index: DNNL_ARG_BIAS, descriptor: try descriptors(g).bias,
+                                        pointer: UnsafeMutableRawPointer(bias.rowMajorStorage.pointer)))
+        }
+        let (output, destination) = try context.output(g.outputShape, DNNL_ARG_DST, of: primitive)
+        operands.append(destination)
+        try context.run(primitive, op: "conv2d forward", operands, keepAlive: keep)
+        return output
+    }
+
+    static func backward(_ g: ConvolutionGeometry, input: Tensor, weight: Tensor, gradOutput: Tensor, needs: (Bool, Bool, Bool))
+        throws(TensorError) -> (Tensor?, Tensor?, Tensor?)
+    {
+        let context = try DNNLContext.shared()
+        let hasBias = needs.2
+        let hint = try forwardPrimitive(g, bias: hasBias, training: true, context: context)
+        var gradInput: Tensor?, gradWeight: Tensor?, gradBias: Tensor?
+        if needs.0 {
             let primitive = try context.primitive(key(g, "bwd-data", bias: false)) { () throws(TensorError) -> DNNLPrimitive in
-                var d = d
+                var d = try descriptors(g)
+                let dims = DimsArena()
                 var desc = dnnl_convolution_desc_t()
                 try check(dnnl_dilated_convolution_backward_data_desc_init(
-                    &desc, dnnl_convolution_direct, &d.source, &d.weights, &d.destination, &d.strides.0, &d.dilates.0,
-                    &d.paddingLeft.0, &d.paddingRight.0), "conv2d backward-data descriptor")
+                    &desc, dnnl_convolution_direct, &d.source, &d.weights, &d.destination, dims(d.strides), dims(d.dilates),
+                    dims(d.paddingLeft), dims(d.paddingRight)), "conv2d backward-data descriptor")
                 return try DNNLPrimitive(op: "conv2d backward data", desc: &desc, hint: hint, context: context)
             }
-            try context.execute(primitive, op: "conv2d backward data", arguments: [
-                DNNLArgument(index: DNNL_ARG_DIFF_DST, pointer: UnsafeMutableRawPointer(gradOutput.pointer), userDescriptor: d.userDestination, isOutput: false),
-                DNNLArgument(index: DNNL_ARG_WEIGHTS, pointer: UnsafeMutableRawPointer(weight.pointer), userDescriptor: d.userWeights, isOutput: false),
-                DNNLArgument(index: DNNL_ARG_DIFF_SRC, pointer: UnsafeMutableRawPointer(gradInput.pointer), userDescriptor: d.userSource, isOutput: true),
-            ])
+            var keep: [TensorStorage] = []
+            let (result, diffSource) = try context.output(g.inputShape, DNNL_ARG_DIFF_SRC, of: primitive)
+            try context.run(primitive, op: "conv2d backward data", [
+                try context.input(gradOutput, DNNL_ARG_DIFF_DST, of: primitive, inPlace: true, keepAlive: &keep),
+                try weights(weight, g, DNNL_ARG_WEIGHTS, of: primitive, context: context, keepAlive: &keep),
+                diffSource,
+            ], keepAlive: keep)
+            gradInput = result
         }
-        if let gradWeight {
-            let hasBias = gradBias != nil
+        if needs.1 {
             let primitive = try context.primitive(key(g, "bwd-weights", bias: hasBias)) { () throws(TensorError) -> DNNLPrimitive in
-                var d = d
+                var d = try descriptors(g)
+                let dims = DimsArena()
                 var desc = dnnl_convolution_desc_t()
                 var biasDescriptor = d.bias
                 let status = withUnsafeMutablePointer(to: &biasDescriptor) { biasPointer in
                     dnnl_dilated_convolution_backward_weights_desc_init(
                         &desc, dnnl_convolution_direct, &d.source, &d.weights, hasBias ? biasPointer : nil, &d.destination,
-                        &d.strides.0, &d.dilates.0, &d.paddingLeft.0, &d.paddingRight.0)
+                        dims(d.strides), dims(d.dilates), dims(d.paddingLeft), dims(d.paddingRight))
                 }
                 try check(status, "conv2d backward-weights descriptor")
                 return try DNNLPrimitive(op: "conv2d backward weights", desc: &desc, hint: hint, context: context)
             }
-            var arguments = [
-                DNNLArgument(index: DNNL_ARG_SRC, pointer: UnsafeMutableRawPointer(input.pointer), userDescriptor: d.userSource, isOutput: false),
-                DNNLArgument(index: DNNL_ARG_DIFF_DST, pointer: UnsafeMutableRawPointer(gradOutput.pointer), userDescriptor: d.userDestination, isOutput: false),
-                DNNLArgument(index: DNNL_ARG_DIFF_WEIGHTS, pointer: UnsafeMutableRawPointer(gradWeight.pointer), userDescriptor: d.userWeights, isOutput: true),
+            var keep: [TensorStorage] = []
+            let (weightResult, diffWeights) = try context.output(
+                g.groups == 1 ? g.weightShape : [g.groups, g.outputChannels / g.groups, g.inputChannels / g.groups, g.kernelHeight, g.kernelWidth],
+                DNNL_ARG_DIFF_WEIGHTS, of: primitive)
+            var operands = [
+                try context.input(input, DNNL_ARG_SRC, of: primitive, inPlace: true, keepAlive: &keep),
+                try context.input(gradOutput, DNNL_ARG_DIFF_DST, of: primitive, inPlace: true, keepAlive: &keep),
+                diffWeights,
             ]
-            if let gradBias {
-                arguments.append(DNNLArgument(index: DNNL_ARG_DIFF_BIAS, pointer: UnsafeMutableRawPointer(gradBias.pointer), userDescriptor: d.userBias, isOutput: true))
+            let biasResult = hasBias ? Tensor(zeros: [g.outputChannels]) : nil
+            if let biasResult {
+                operands.append(DNNLOperand(index: DNNL_ARG_DIFF_BIAS, descriptor: try descriptors(g).bias,
+                                            pointer: UnsafeMutableRawPointer(biasResult.pointer)))
             }
-            try context.execute(primitive, op: "conv2d backward weights", arguments: arguments)
-        } else if let gradBias {
+            try context.run(primitive, op: "conv2d backward weights", operands, keepAlive: keep)
+            // Grouped weights come back 5-D; the parameter is 4-D with the same row-major order.
+            gradWeight = g.groups == 1 ? weightResult : Tensor(shape: g.weightShape, storage: weightResult.rowMajorStorage)
+            gradBias = biasResult
+        } else if hasBias {
             // Bias gradient alone: the sum of dL/dy over N, H, W.
+            let result = Tensor(zeros: [g.outputChannels])
             let plane = g.outputHeight * g.outputWidth
-            let s = gradOutput.pointer, t = gradBias.pointer
+            let s = gradOutput.pointer, t = result.pointer
             for n in 0..<g.batch {
                 for c in 0..<g.outputChannels {
                     var total: Float = 0
@@ -132,6 +161,8 @@ enum DNNLConvolution {
                     t[c] += total
                 }
             }
+            gradBias = result
         }
+        return (gradInput, gradWeight, gradBias)
     }
 }

@@ -1,110 +1,111 @@
 import CDNNL
 
-/// One argument of a primitive execution: where the caller's data is, in which (plain) layout,
-/// and whether the primitive reads or writes it.
-struct DNNLArgument {
+/// One argument of a primitive execution: its oneDNN index, layout and data.
+struct DNNLOperand {
     let index: Int32
+    let descriptor: dnnl_memory_desc_t
     let pointer: UnsafeMutableRawPointer
-    let userDescriptor: dnnl_memory_desc_t
-    let isOutput: Bool
 }
 
 extension DNNLContext {
-    /// Executes `primitive`, reordering each argument between the caller's plain layout and the
-    /// layout the primitive chose (blocked layouts such as nChw16c) where they differ.
-    func execute(_ primitive: DNNLPrimitive, op: String, arguments: [DNNLArgument],
-                 internal extra: [(Int32, dnnl_query_t)] = []) throws(TensorError) {
+    /// Executes `primitive` on `operands`; `keepAlive` holds temporaries until it returns.
+    func run(_ primitive: DNNLPrimitive, op: String, _ operands: [DNNLOperand], keepAlive: [TensorStorage] = []) throws(TensorError) {
         var memories: [dnnl_memory_t] = []
-        var temporaries: [TensorStorage] = []
-        var writeBacks: [(from: dnnl_memory_t, to: dnnl_memory_t, key: String)] = []
         defer { for memory in memories { dnnl_memory_destroy(memory) } }
-        var execArguments: [dnnl_exec_arg_t] = []
-
-        func memory(_ desc: dnnl_memory_desc_t, _ pointer: UnsafeMutableRawPointer) throws(TensorError) -> dnnl_memory_t {
+        var arguments: [dnnl_exec_arg_t] = []
+        for operand in operands {
             var memory: dnnl_memory_t?
-            var d = desc
-            try check(dnnl_memory_create(&memory, &d, engine, pointer), "\(op) memory")
+            var descriptor = operand.descriptor
+            try check(dnnl_memory_create(&memory, &descriptor, engine, operand.pointer), "\(op) memory")
             guard let memory else { throw .backend(op: op, detail: "no memory") }
             memories.append(memory)
-            return memory
+            arguments.append(dnnl_exec_arg_t(arg: operand.index, memory: memory))
         }
-
-        for argument in arguments {
-            let query = DNNLContext.query(for: argument.index)
-            var wanted = query.flatMap { primitive.memoryDescriptor($0) } ?? argument.userDescriptor
-            var user = argument.userDescriptor
-            let userMemory = try memory(user, argument.pointer)
-            if dnnl_memory_desc_equal(&wanted, &user) != 0 {
-                execArguments.append(dnnl_exec_arg_t(arg: argument.index, memory: userMemory))
-                continue
-            }
-            let bytes = dnnl_memory_desc_get_size(&wanted)
-            let storage = TensorStorage(count: (bytes + 3) / 4)
-            temporaries.append(storage)
-            let inner = try memory(wanted, UnsafeMutableRawPointer(storage.pointer))
-            if argument.isOutput {
-                writeBacks.append((inner, userMemory, DNNLContext.reorderKey(wanted, user)))
-            } else {
-                try reorder(from: userMemory, fromDescriptor: user, to: inner, toDescriptor: wanted, op: op)
-            }
-            execArguments.append(dnnl_exec_arg_t(arg: argument.index, memory: inner))
-        }
-        for (index, query) in extra {
-            guard var desc = primitive.memoryDescriptor(query) else { continue }
-            let bytes = dnnl_memory_desc_get_size(&desc)
-            if bytes == 0 { continue }
-            let storage = TensorStorage(count: (bytes + 3) / 4)
-            temporaries.append(storage)
-            execArguments.append(dnnl_exec_arg_t(arg: index, memory: try memory(desc, UnsafeMutableRawPointer(storage.pointer))))
-        }
-        let status = execArguments.withUnsafeBufferPointer {
+        let status = arguments.withUnsafeBufferPointer {
             dnnl_primitive_execute(primitive.primitive, stream, Int32($0.count), $0.baseAddress)
         }
         try check(status, op)
-        for writeBack in writeBacks {
-            var fromDescriptor: UnsafePointer<dnnl_memory_desc_t>?
-            var toDescriptor: UnsafePointer<dnnl_memory_desc_t>?
-            dnnl_memory_get_memory_desc(writeBack.from, &fromDescriptor)
-            dnnl_memory_get_memory_desc(writeBack.to, &toDescriptor)
-            guard let fromDescriptor, let toDescriptor else { throw .backend(op: op, detail: "no descriptor") }
-            try reorder(from: writeBack.from, fromDescriptor: fromDescriptor.pointee, to: writeBack.to,
-                        toDescriptor: toDescriptor.pointee, op: op)
-        }
         try check(dnnl_stream_wait(stream), op)
-        withExtendedLifetime(temporaries) {}
+        withExtendedLifetime(keepAlive) {}
     }
 
-    /// Copies between two layouts of the same tensor through a cached reorder primitive.
-    func reorder(from source: dnnl_memory_t, fromDescriptor: dnnl_memory_desc_t, to target: dnnl_memory_t,
-                 toDescriptor: dnnl_memory_desc_t, op: String) throws(TensorError) {
-        let key = "reorder " + DNNLContext.reorderKey(fromDescriptor, toDescriptor)
+    /// `tensor` as the primitive's input `index`: reordered to the layout the primitive wants,
+    /// in place when `inPlace` (activations: the reorder is then done once and reused by the
+    /// backward pass), else into a temporary (weights, which optimizers update row-major).
+    func input(_ tensor: Tensor, _ index: Int32, of primitive: DNNLPrimitive, inPlace: Bool, keepAlive: inout [TensorStorage])
+        throws(TensorError) -> DNNLOperand
+    {
+        var current = try tensor.memoryDescriptor()
+        guard let query = DNNLContext.query(for: index), var wanted = primitive.memoryDescriptor(query) else {
+            return DNNLOperand(index: index, descriptor: current, pointer: UnsafeMutableRawPointer(tensor.storage.pointer))
+        }
+        if dnnl_memory_desc_equal(&current, &wanted) != 0 {
+            return DNNLOperand(index: index, descriptor: current, pointer: UnsafeMutableRawPointer(tensor.storage.pointer))
+        }
+        if inPlace {
+            try tensor.convert(to: wanted)
+            return DNNLOperand(index: index, descriptor: wanted, pointer: UnsafeMutableRawPointer(tensor.storage.pointer))
+        }
+        let temporary = try reordered(tensor.storage, from: current, to: wanted)
+        keepAlive.append(temporary)
+        return DNNLOperand(index: index, descriptor: wanted, pointer: UnsafeMutableRawPointer(temporary.pointer))
+    }
+
+    /// A new tensor of `shape` in the layout the primitive chose for output `index`.
+    func output(_ shape: [Int], _ index: Int32, of primitive: DNNLPrimitive) throws(TensorError) -> (Tensor, DNNLOperand) {
+        guard let query = DNNLContext.query(for: index), var wanted = primitive.memoryDescriptor(query) else {
+            throw .backend(op: "output", detail: "no layout for argument \(index)")
+        }
+        let bytes = dnnl_memory_desc_get_size(&wanted)
+        let storage = TensorStorage(uninitializedCount: (bytes + 3) / 4)
+        var plain = try plainDescriptor(shape, plainTag(rank: shape.count))
+        let isPlain = dnnl_memory_desc_equal(&wanted, &plain) != 0
+        let tensor = Tensor(shape: shape, storage: storage, layout: isPlain ? nil : wanted)
+        return (tensor, DNNLOperand(index: index, descriptor: wanted, pointer: UnsafeMutableRawPointer(storage.pointer)))
+    }
+
+    /// Scratch memory the primitive asks for (max-pool workspace), or nil.
+    func workspace(of primitive: DNNLPrimitive) -> (TensorStorage, dnnl_memory_desc_t)? {
+        guard var desc = primitive.memoryDescriptor(dnnl_query_workspace_md) else { return nil }
+        let bytes = dnnl_memory_desc_get_size(&desc)
+        if bytes == 0 { return nil }
+        return (TensorStorage(uninitializedCount: (bytes + 3) / 4), desc)
+    }
+
+    /// A copy of `storage` reordered from one layout to another.
+    func reordered(_ storage: TensorStorage, from source: dnnl_memory_desc_t, to target: dnnl_memory_desc_t) throws(TensorError) -> TensorStorage {
+        var to = target
+        let out = TensorStorage(uninitializedCount: (dnnl_memory_desc_get_size(&to) + 3) / 4)
+        let key = "reorder " + DNNLContext.describe(source) + " -> " + DNNLContext.describe(target)
         let reorder = try primitive(key) { () throws(TensorError) -> DNNLPrimitive in
             var pd: dnnl_primitive_desc_t?
-            var from = fromDescriptor, to = toDescriptor
-            try check(dnnl_reorder_primitive_desc_create(&pd, &from, engine, &to, engine, nil), "\(op) reorder")
-            guard let pd else { throw .backend(op: op, detail: "no reorder") }
-            return try DNNLPrimitive(op: "\(op) reorder", descriptor: pd)
+            var from = source
+            try check(dnnl_reorder_primitive_desc_create(&pd, &from, engine, &to, engine, nil), "reorder")
+            guard let pd else { throw .backend(op: "reorder", detail: "no reorder") }
+            return try DNNLPrimitive(op: "reorder", descriptor: pd)
         }
-        var arguments = [dnnl_exec_arg_t(arg: DNNL_ARG_FROM, memory: source), dnnl_exec_arg_t(arg: DNNL_ARG_TO, memory: target)]
-        let status = arguments.withUnsafeMutableBufferPointer {
-            dnnl_primitive_execute(reorder.primitive, stream, 2, $0.baseAddress)
-        }
-        try check(status, "\(op) reorder")
+        try run(reorder, op: "reorder", [
+            DNNLOperand(index: DNNL_ARG_FROM, descriptor: source, pointer: UnsafeMutableRawPointer(storage.pointer)),
+            DNNLOperand(index: DNNL_ARG_TO, descriptor: target, pointer: UnsafeMutableRawPointer(out.pointer)),
+        ])
+        return out
     }
 
-    static func reorderKey(_ a: dnnl_memory_desc_t, _ b: dnnl_memory_desc_t) -> String {
-        describe(a) + "->" + describe(b)
-    }
-
-    /// A stable text form of a memory descriptor (dims, strides, blocking) for cache keys.
+    /// A stable text form of a memory descriptor's meaningful fields, for cache keys.
     static func describe(_ desc: dnnl_memory_desc_t) -> String {
         var d = desc
-        return withUnsafeBytes(of: &d) { raw in
-            // The descriptor is plain data; hashing its bytes identifies the layout exactly.
-            var hasher = 0xcbf2_9ce4_8422_2325 as UInt64
-            for byte in raw { hasher = (hasher ^ UInt64(byte)) &* 0x100_0000_01b3 }
-            return String(hasher, radix: 16)
+        func values<T>(_ tuple: inout T, _ count: Int) -> [Int64] {
+            withUnsafeBytes(of: &tuple) { Array($0.bindMemory(to: Int64.self).prefix(count)) }
         }
+        let rank = Int(d.ndims)
+        var parts = ["\(d.data_type.rawValue)", "\(d.format_kind.rawValue)", "\(values(&d.dims, rank))", "\(values(&d.padded_dims, rank))", "o\(d.offset0)"]
+        if d.format_kind == dnnl_blocked {
+            var blocking = d.format_desc.blocking
+            let blocks = Int(blocking.inner_nblks)
+            parts.append("s\(values(&blocking.strides, rank))")
+            parts.append("b\(values(&blocking.inner_blks, blocks))i\(values(&blocking.inner_idxs, blocks))")
+        }
+        return parts.joined(separator: " ")
     }
 
     static func query(for argument: Int32) -> dnnl_query_t? {

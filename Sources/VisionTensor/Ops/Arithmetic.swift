@@ -72,7 +72,12 @@ private func binary(
 
 /// a + b with broadcasting.
 public func add(_ a: Tensor, _ b: Tensor) throws(TensorError) -> Tensor {
-    try binary(a, b, op: "add", +) { gradient, needs in
+    if a.shape == b.shape && a.isBlocked {
+        // Residual connections: both sides come from oneDNN ops; stay in their layout.
+        let out = try Kernels.added(a, b)
+        return record(out, op: "add", inputs: [a, b]) { gradient, needs in [needs[0] ? gradient : nil, needs[1] ? gradient : nil] }
+    }
+    return try binary(a, b, op: "add", +) { gradient, needs in
         [needs[0] ? Broadcast.reduce(gradient, to: a.shape) : nil, needs[1] ? Broadcast.reduce(gradient, to: b.shape) : nil]
     }
 }

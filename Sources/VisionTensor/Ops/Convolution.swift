@@ -16,41 +16,37 @@ public func conv2d(
             op: "conv2d", expected: "input with \(weight.shape[1] * groups) channels for weight \(weight.shape)", got: x.shape)
     }
     if let bias { try bias.expectShape([geometry.outputChannels], "conv2d bias") }
-    let out = Tensor(zeros: geometry.outputShape)
-    try Convolution.forward(geometry, input: x, weight: weight, bias: bias, output: out)
+    let out = try Convolution.forward(geometry, input: x, weight: weight, bias: bias)
     let inputs = [x, weight] + (bias.map { [$0] } ?? [])
     let x0 = x.detached(), w0 = weight.detached()
     return record(out, op: "conv2d", inputs: inputs) { gradient, needs throws(TensorError) in
-        let gradInput = needs[0] ? Tensor(zeros: x0.shape) : nil
-        let gradWeight = needs[1] ? Tensor(zeros: w0.shape) : nil
-        let gradBias = needs.count > 2 && needs[2] ? Tensor(zeros: [geometry.outputChannels]) : nil
-        try Convolution.backward(
-            geometry, input: x0, weight: w0, gradOutput: gradient, gradInput: gradInput, gradWeight: gradWeight,
-            gradBias: gradBias)
+        let (gradInput, gradWeight, gradBias) = try Convolution.backward(
+            geometry, input: x0, weight: w0, gradOutput: gradient, needs: (needs[0], needs[1], needs.count > 2 && needs[2]))
         return [gradInput, gradWeight] + (needs.count > 2 ? [gradBias] : [])
     }
 }
 
 /// Dispatches convolution to oneDNN or the reference loops.
 enum Convolution {
-    static func forward(_ g: ConvolutionGeometry, input: Tensor, weight: Tensor, bias: Tensor?, output: Tensor) throws(TensorError) {
-        if ComputeBackend.current == .dnnl {
-            try DNNLConvolution.forward(g, input: input, weight: weight, bias: bias, output: output)
-        } else {
-            ReferenceConvolution.forward(g, input: input.pointer, weight: weight.pointer, bias: bias?.pointer, output: output.pointer)
-        }
+    static func forward(_ g: ConvolutionGeometry, input: Tensor, weight: Tensor, bias: Tensor?) throws(TensorError) -> Tensor {
+        if ComputeBackend.current == .dnnl { return try DNNLConvolution.forward(g, input: input, weight: weight, bias: bias) }
+        let out = Tensor(zeros: g.outputShape)
+        ReferenceConvolution.forward(g, input: input.pointer, weight: weight.pointer, bias: bias?.pointer, output: out.pointer)
+        return out
     }
 
-    static func backward(_ g: ConvolutionGeometry, input: Tensor, weight: Tensor, gradOutput: Tensor, gradInput: Tensor?,
-                         gradWeight: Tensor?, gradBias: Tensor?) throws(TensorError) {
+    static func backward(_ g: ConvolutionGeometry, input: Tensor, weight: Tensor, gradOutput: Tensor, needs: (Bool, Bool, Bool))
+        throws(TensorError) -> (Tensor?, Tensor?, Tensor?)
+    {
         if ComputeBackend.current == .dnnl {
-            try DNNLConvolution.backward(
-                g, input: input, weight: weight, gradOutput: gradOutput, gradInput: gradInput, gradWeight: gradWeight,
-                gradBias: gradBias)
-        } else {
-            ReferenceConvolution.backward(
-                g, input: input.pointer, weight: weight.pointer, gradOutput: gradOutput.pointer,
-                gradInput: gradInput?.pointer, gradWeight: gradWeight?.pointer, gradBias: gradBias?.pointer)
+            return try DNNLConvolution.backward(g, input: input, weight: weight, gradOutput: gradOutput, needs: needs)
         }
+        let gradInput = needs.0 ? Tensor(zeros: g.inputShape) : nil
+        let gradWeight = needs.1 ? Tensor(zeros: g.weightShape) : nil
+        let gradBias = needs.2 ? Tensor(zeros: [g.outputChannels]) : nil
+        ReferenceConvolution.backward(
+            g, input: input.pointer, weight: weight.pointer, gradOutput: gradOutput.pointer, gradInput: gradInput?.pointer,
+            gradWeight: gradWeight?.pointer, gradBias: gradBias?.pointer)
+        return (gradInput, gradWeight, gradBias)
     }
 }

@@ -77,6 +77,12 @@ extension Double {
 
 /// Applies an activation elementwise.
 public func activation(_ x: Tensor, _ kind: Activation) -> Tensor {
+    if ComputeBackend.current == .dnnl, let out = try? DNNLEltwise.forward(kind, x) {
+        let x0 = x.detached()
+        return record(out, op: kind.name, inputs: [x]) { gradient, _ throws(TensorError) in
+            [try DNNLEltwise.backward(kind, x0, gradOutput: gradient)]
+        }
+    }
     let out = Tensor(zeros: x.shape)
     let source = x.pointer, target = out.pointer
     for i in 0..<x.count { target[i] = kind.value(source[i]) }

@@ -19,6 +19,26 @@ public func batchNorm2d(
     if training && m <= 1 {
         throw .shapeMismatch(op: "batchnorm2d", expected: "more than one value per channel in training", got: x.shape)
     }
+    if ComputeBackend.current == .dnnl {
+        let (out, saved) = try DNNLBatchNorm.forward(
+            x, weight: weight, bias: bias, runningMean: runningMean, runningVariance: runningVariance, training: training, epsilon: epsilon)
+        if training {
+            // oneDNN gives the biased batch variance; the running estimate uses the unbiased one.
+            let correction = Float(m) / Float(m - 1)
+            let mean = saved.mean.pointer, variance = saved.variance.pointer
+            let runningM = runningMean.pointer, runningV = runningVariance.pointer
+            for ch in 0..<c {
+                runningM[ch] = (1 - momentum) * runningM[ch] + momentum * mean[ch]
+                runningV[ch] = (1 - momentum) * runningV[ch] + momentum * variance[ch] * correction
+            }
+        }
+        let x0 = x.detached(), gamma0 = weight.detached(), beta0 = bias.detached()
+        return record(out, op: "batchnorm2d", inputs: [x, weight, bias]) { gradient, needs throws(TensorError) in
+            let (gradInput, gradWeight, gradBias) = try DNNLBatchNorm.backward(
+                x0, gradOutput: gradient, weight: gamma0, bias: beta0, saved: saved, training: training, epsilon: epsilon)
+            return [needs[0] ? gradInput : nil, needs[1] ? gradWeight : nil, needs[2] ? gradBias : nil]
+        }
+    }
     var means = [Float](repeating: 0, count: c)
     var inverseStd = [Float](repeating: 0, count: c)
     let source = x.pointer

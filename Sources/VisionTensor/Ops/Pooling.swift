@@ -1,6 +1,7 @@
 /// Max pooling (padding acts as -inf; floor mode).
 public func maxPool2d(_ x: Tensor, kernel: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0)) throws(TensorError) -> Tensor {
     let g = try poolingGeometry(x, kernel: kernel, stride: stride ?? kernel, padding: padding, op: "maxpool2d")
+    if ComputeBackend.current == .dnnl { return try dnnlPool(x, g, .max, op: "maxpool2d") }
     let out = Tensor(zeros: g.outputShape)
     var argmax = [Int32](repeating: 0, count: out.count)
     argmax.withUnsafeMutableBufferPointer { ReferencePooling.maxForward(g, input: x.pointer, output: out.pointer, argmax: $0.baseAddress!) }
@@ -17,6 +18,7 @@ public func maxPool2d(_ x: Tensor, kernel: (Int, Int), stride: (Int, Int)? = nil
 public func avgPool2d(_ x: Tensor, kernel: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0),
                       countIncludePad: Bool = true) throws(TensorError) -> Tensor {
     let g = try poolingGeometry(x, kernel: kernel, stride: stride ?? kernel, padding: padding, op: "avgpool2d")
+    if ComputeBackend.current == .dnnl { return try dnnlPool(x, g, .average(includePadding: countIncludePad), op: "avgpool2d") }
     let out = Tensor(zeros: g.outputShape)
     ReferencePooling.averageForward(g, includePadding: countIncludePad, input: x.pointer, output: out.pointer)
     return record(out, op: "avgpool2d", inputs: [x]) { gradient, _ in
@@ -35,6 +37,13 @@ public func adaptiveAvgPool2d(_ x: Tensor, outputSize: (Int, Int)) throws(Tensor
     }
     let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
     let (oh, ow) = outputSize
+    if ComputeBackend.current == .dnnl && h % oh == 0 && w % ow == 0 {
+        // Equal windows: plain average pooling with kernel = stride = input / output.
+        let g = PoolingGeometry(
+            batch: n, channels: c, inputHeight: h, inputWidth: w, kernelHeight: h / oh, kernelWidth: w / ow,
+            strideHeight: h / oh, strideWidth: w / ow, paddingHeight: 0, paddingWidth: 0)
+        return try dnnlPool(x, g, .average(includePadding: true), op: "adaptive_avgpool2d")
+    }
     func window(_ i: Int, _ outSize: Int, _ inSize: Int) -> Range<Int> {
         (i * inSize / outSize)..<(((i + 1) * inSize + outSize - 1) / outSize)
     }
@@ -81,4 +90,11 @@ private func poolingGeometry(_ x: Tensor, kernel: (Int, Int), stride: (Int, Int)
         paddingHeight: padding.0, paddingWidth: padding.1)
     try g.validate(op)
     return g
+}
+
+private func dnnlPool(_ x: Tensor, _ g: PoolingGeometry, _ kind: DNNLPooling.Kind, op: String) throws(TensorError) -> Tensor {
+    let (out, saved) = try DNNLPooling.forward(x, g, kind: kind)
+    return record(out, op: op, inputs: [x]) { gradient, _ throws(TensorError) in
+        [try DNNLPooling.backward(gradient, g, kind: kind, saved: saved)]
+    }
 }

@@ -11,9 +11,9 @@ public func reshape(_ x: Tensor, _ newShape: [Int]) throws(TensorError) -> Tenso
     guard shape.allSatisfy({ $0 >= 0 }), shape.reduce(1, *) == x.count else {
         throw .shapeMismatch(op: "reshape", expected: "\(shape.reduce(1, *)) elements for \(newShape)", got: x.shape)
     }
-    let out = Tensor(shape: shape, storage: x.storage)
+    let out = Tensor(shape: shape, storage: x.rowMajorStorage)
     return record(out, op: "reshape", inputs: [x]) { gradient, _ in
-        [Tensor(shape: x.shape, storage: gradient.storage)]
+        [Tensor(shape: x.shape, storage: gradient.rowMajorStorage)]
     }
 }
 

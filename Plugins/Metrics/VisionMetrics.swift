@@ -1,1 +1,0 @@
-/// Built-in metric plugins, one file per metric or family.

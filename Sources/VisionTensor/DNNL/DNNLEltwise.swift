@@ -12,15 +12,19 @@ enum DNNLEltwise {
         case .gelu: return (dnnl_eltwise_gelu_erf, 0)
         case .geluTanh: return (dnnl_eltwise_gelu_tanh, 0)
         case .hardswish: return (dnnl_eltwise_hardswish, 0)
+        case .relu6: return (dnnl_eltwise_clip_v2, 0)
         }
     }
+
+    /// The upper bound for clip (ReLU6); unused by the others.
+    static func beta(_ kind: Activation) -> Float { kind == .relu6 ? 6 : 0 }
 
     private static func forwardPrimitive(_ kind: Activation, data: dnnl_memory_desc_t, training: Bool, context: DNNLContext) throws(TensorError) -> DNNLPrimitive {
         try context.primitive("eltwise fwd \(kind) \(training) \(DNNLContext.describe(data))") { () throws(TensorError) -> DNNLPrimitive in
             var desc = dnnl_eltwise_desc_t()
             var d = data
             let (algorithm, alpha) = algorithm(kind)
-            try check(dnnl_eltwise_forward_desc_init(&desc, training ? dnnl_forward_training : dnnl_forward_inference, algorithm, &d, alpha, 0),
+            try check(dnnl_eltwise_forward_desc_init(&desc, training ? dnnl_forward_training : dnnl_forward_inference, algorithm, &d, alpha, beta(kind)),
                       "eltwise forward descriptor")
             return try DNNLPrimitive(op: "\(kind.name) forward", desc: &desc, context: context)
         }
@@ -46,7 +50,7 @@ enum DNNLEltwise {
             var desc = dnnl_eltwise_desc_t()
             var d = data
             let (algorithm, alpha) = algorithm(kind)
-            try check(dnnl_eltwise_backward_desc_init(&desc, algorithm, &d, &d, alpha, 0), "eltwise backward descriptor")
+            try check(dnnl_eltwise_backward_desc_init(&desc, algorithm, &d, &d, alpha, beta(kind)), "eltwise backward descriptor")
             return try DNNLPrimitive(op: "\(kind.name) backward", desc: &desc, hint: hint, context: context)
         }
         try gradOutput.convert(to: data)

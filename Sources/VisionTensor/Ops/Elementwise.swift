@@ -10,6 +10,8 @@ public enum Activation: Hashable, Sendable {
     case gelu
     case geluTanh
     case hardswish
+    /// min(max(x, 0), 6), MobileNet's activation (PyTorch's gradient: 1 strictly inside (0, 6)).
+    case relu6
 
     public var name: String {
         switch self {
@@ -21,6 +23,7 @@ public enum Activation: Hashable, Sendable {
         case .gelu: return "gelu"
         case .geluTanh: return "gelu_tanh"
         case .hardswish: return "hardswish"
+        case .relu6: return "relu6"
         }
     }
 
@@ -37,6 +40,7 @@ public enum Activation: Hashable, Sendable {
             let inner = Float(0.7978845608028654) * (x + 0.044715 * x * x * x)
             return 0.5 * x * (1 + Foundation.tanh(inner))
         case .hardswish: return x * min(max(x + 3, 0), 6) / 6
+        case .relu6: return min(max(x, 0), 6)
         }
     }
 
@@ -67,6 +71,7 @@ public enum Activation: Hashable, Sendable {
             if x < -3 { return 0 }
             if x > 3 { return 1 }
             return x / 3 + 0.5
+        case .relu6: return x > 0 && x < 6 ? 1 : 0
         }
     }
 }
@@ -101,3 +106,4 @@ public func sigmoid(_ x: Tensor) -> Tensor { activation(x, .sigmoid) }
 public func tanh(_ x: Tensor) -> Tensor { activation(x, .tanh) }
 public func gelu(_ x: Tensor, approximateTanh: Bool = false) -> Tensor { activation(x, approximateTanh ? .geluTanh : .gelu) }
 public func hardswish(_ x: Tensor) -> Tensor { activation(x, .hardswish) }
+public func relu6(_ x: Tensor) -> Tensor { activation(x, .relu6) }

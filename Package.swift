@@ -14,6 +14,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // MARK: The C edge: system libraries from Debian and the few lines of C that own setjmp.
@@ -63,16 +64,21 @@ let package = Package(
         ),
         .target(
             name: "VisionData",
-            dependencies: ["VisionImage"],
+            dependencies: ["VisionImage", .product(name: "Crypto", package: "swift-crypto")],
             path: "Sources/VisionData"
         ),
         .target(
             name: "VisionKit",
-            dependencies: ["VisionImage"],
+            dependencies: ["VisionImage", "VisionTensor", "VisionNN", .product(name: "Yams", package: "Yams")],
             path: "Sources/VisionKit"
         ),
 
         // MARK: Built-in plugins (Plugins/ = vision's model and metric modules, not SwiftPM plugins).
+        .target(
+            name: "VisionModels",
+            dependencies: ["VisionKit", "VisionNN", "VisionTensor"],
+            path: "Plugins/Models"
+        ),
         .target(
             name: "VisionMetrics",
             dependencies: ["VisionKit"],
@@ -83,7 +89,7 @@ let package = Package(
         .executableTarget(
             name: "vision",
             dependencies: [
-                "VisionImage", "VisionTensor", "VisionNN", "VisionData", "VisionKit", "VisionMetrics",
+                "VisionImage", "VisionTensor", "VisionNN", "VisionData", "VisionKit", "VisionModels", "VisionMetrics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/vision"
@@ -119,6 +125,11 @@ let package = Package(
             name: "VisionDataTests",
             dependencies: ["VisionData", "VisionImage", "SafeTensors", "VisionTestSupport"],
             path: "Tests/VisionDataTests"
+        ),
+        .testTarget(
+            name: "VisionModelsTests",
+            dependencies: ["VisionModels", "VisionKit", "VisionNN", "VisionTensor", "VisionTestSupport"],
+            path: "Tests/VisionModelsTests"
         ),
         .testTarget(
             name: "VisionMetricsTests",

@@ -9,7 +9,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure throughput (build with -c release for meaningful figures).",
-        subcommands: [BenchDecodeCommand.self, BenchTrainCommand.self, BenchInferCommand.self]
+        subcommands: [BenchDecodeCommand.self, BenchDataCommand.self, BenchTrainCommand.self, BenchInferCommand.self]
     )
 }
 
@@ -20,7 +20,7 @@ struct BenchDecodeCommand: ParsableCommand {
         discussion: """
             Files are read into memory first, so the figure is decoding alone. Three passes: \
             full decode of the JPEGs, full decode of the PNGs, and JPEG decode with DCT scaling \
-            to at least --size × --size. Make test files with scripts/make-bench-images.sh.
+            to at least --size × --size. Make test files with benchmarks/make-images.py.
             """
     )
 

@@ -1,0 +1,207 @@
+import Crypto
+import Foundation
+import VisionImage
+
+/// Reads every file of a dataset once (on several threads) and reports what would ruin a model:
+/// corrupt files, imbalance, duplicates, and the same image under two labels or in two splits.
+public enum DataAudit {
+    /// What to check and how.
+    public struct Options: Sendable {
+        public var seed: UInt64
+        public var fractions: SplitFractions
+        /// A saved split to audit instead of a fresh one.
+        public var split: SplitDefinition?
+        /// Largest dHash Hamming distance that counts as a near-duplicate (of 64 bits).
+        public var nearDuplicateThreshold: Int
+        public var threads: Int
+
+        public init(
+            seed: UInt64 = 0, fractions: SplitFractions = .standard, split: SplitDefinition? = nil,
+            nearDuplicateThreshold: Int = 3, threads: Int = 2
+        ) {
+            self.seed = seed
+            self.fractions = fractions
+            self.split = split
+            self.nearDuplicateThreshold = nearDuplicateThreshold
+            self.threads = threads
+        }
+    }
+
+    struct FileFacts {
+        var sha: String?
+        var hash: UInt64?
+        var format: String?
+        var channels: Int?
+        var width = 0, height = 0
+        var sums = [Double](repeating: 0, count: 6)  // Σ r, g, b and Σ r², g², b² in [0, 1] units
+        var pixels = 0
+        var error: String?
+    }
+
+    /// Audits `dataset`.
+    public static func run(_ dataset: Dataset, options: Options = Options()) throws(DatasetError) -> AuditReport {
+        let splitDefinition = options.split ?? Splitter.makeSplit(for: dataset, fractions: options.fractions, seed: options.seed)
+        let splits = try splitDefinition.assignments(for: dataset)
+        let facts = examine(dataset.items.map(\.path), threads: max(options.threads, 1))
+
+        let counts = dataset.classCounts
+        var report = AuditReport(
+            root: dataset.root, source: dataset.source.rawValue,
+            classes: Dictionary(zip(dataset.classes, counts).map { ($0, $1) }, uniquingKeysWith: +),
+            classOrder: dataset.classes,
+            imbalanceRatio: (counts.min() ?? 0) > 0 ? Double(counts.max() ?? 0) / Double(counts.min() ?? 1) : nil,
+            files: dataset.items.count, readable: 0, corrupt: [], formats: [:], channels: [:], sizes: nil,
+            splits: [:], splitMethod: splitDefinition.preset ? "preset" : "\(splitDefinition.method) seed \(splitDefinition.seed)",
+            trainStatistics: nil, duplicates: [], nearDuplicates: [], nearDuplicateThreshold: options.nearDuplicateThreshold,
+            leakage: [])
+        for split in splits { report.splits[split.rawValue, default: 0] += 1 }
+
+        var sizeCounts: [String: Int] = [:]
+        var minW = Int.max, maxW = 0, minH = Int.max, maxH = 0
+        var sums = [Double](repeating: 0, count: 6)
+        var pixelTotal = 0, trainImages = 0, allGray = true
+        for (index, fact) in facts.enumerated() {
+            if let error = fact.error {
+                report.corrupt.append(.init(path: dataset.items[index].path, reason: error))
+                continue
+            }
+            report.readable += 1
+            if let format = fact.format { report.formats[format, default: 0] += 1 }
+            if let channels = fact.channels {
+                report.channels[String(channels), default: 0] += 1
+                if channels > 2 { allGray = false }
+            }
+            sizeCounts["\(fact.width)×\(fact.height)", default: 0] += 1
+            minW = min(minW, fact.width); maxW = max(maxW, fact.width)
+            minH = min(minH, fact.height); maxH = max(maxH, fact.height)
+            if splits[index] == .train {
+                for k in 0..<6 { sums[k] += fact.sums[k] }
+                pixelTotal += fact.pixels
+                trainImages += 1
+            }
+        }
+        if report.readable > 0 {
+            let common = sizeCounts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(5)
+            report.sizes = .init(
+                minWidth: minW, maxWidth: maxW, minHeight: minH, maxHeight: maxH,
+                common: common.map { .init(size: $0.key, count: $0.value) })
+        }
+        if pixelTotal > 0 {
+            let n = Double(pixelTotal)
+            let mean = (0..<3).map { sums[$0] / n }
+            let std = (0..<3).map { max(sums[$0 + 3] / n - mean[$0] * mean[$0], 0).squareRoot() }
+            report.trainStatistics = .init(
+                images: trainImages, mean: allGray ? [mean[0]] : mean, std: allGray ? [std[0]] : std)
+        }
+
+        // Exact duplicates: identical SHA-256.
+        var bySHA: [String: [Int]] = [:]
+        for (index, fact) in facts.enumerated() { if let sha = fact.sha, fact.error == nil { bySHA[sha, default: []].append(index) } }
+        let exactGroups = bySHA.values.filter { $0.count > 1 }.map { $0.sorted() }.sorted { $0[0] < $1[0] }
+        report.duplicates = exactGroups.map { $0.map { dataset.items[$0].path } }
+
+        // Near duplicates: leader clustering on dHash (each image joins the first earlier group
+        // whose first image is within the threshold), which avoids the long chains a transitive
+        // closure builds. Images under 16 px a side carry too little detail for a 9×8 hash.
+        var leaders: [(hash: UInt64, members: [Int])] = []
+        for i in facts.indices {
+            guard let h = facts[i].hash, facts[i].width >= 16, facts[i].height >= 16 else { continue }
+            if let g = leaders.firstIndex(where: { PerceptualHash.distance($0.hash, h) <= options.nearDuplicateThreshold }) {
+                leaders[g].members.append(i)
+            } else {
+                leaders.append((h, [i]))
+            }
+        }
+        let nearList = leaders.map(\.members).filter { group in
+            group.count > 1 && Set(group.compactMap { facts[$0].sha }).count > 1
+        }
+        report.nearDuplicates = nearList.map { $0.map { dataset.items[$0].path } }
+
+        func leaks(_ group: [Int], match: String) -> [AuditReport.Leak] {
+            let labels = Set(group.map { dataset.items[$0].label })
+            let groupSplits = Set(group.map { splits[$0] })
+            let paths = group.map { dataset.items[$0].path }
+            let classNames = labels.sorted().map { dataset.classes[$0] }
+            let splitNames = groupSplits.sorted().map(\.rawValue)
+            var out: [AuditReport.Leak] = []
+            if labels.count > 1 {
+                out.append(.init(kind: "class", match: match, paths: paths, classes: classNames, splits: splitNames))
+            }
+            if groupSplits.count > 1 {
+                out.append(.init(kind: "split", match: match, paths: paths, classes: classNames, splits: splitNames))
+            }
+            return out
+        }
+        for group in exactGroups { report.leakage += leaks(group, match: "exact") }
+        for group in nearList { report.leakage += leaks(group, match: "near") }
+        return report
+    }
+
+    /// Reads, hashes and decodes each file; `threads` workers take interleaved files.
+    static func examine(_ paths: [String], threads: Int) -> [FileFacts] {
+        let results = FactsStore(count: paths.count)
+        let workers = min(threads, max(paths.count, 1))
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            var index = worker
+            while index < paths.count {
+                results.set(index, facts(for: paths[index]))
+                index += workers
+            }
+        }
+        return results.values
+    }
+
+    static func facts(for path: String) -> FileFacts {
+        var fact = FileFacts()
+        guard let data = FileManager.default.contents(atPath: path) else {
+            fact.error = "cannot be read"
+            return fact
+        }
+        let bytes = [UInt8](data)
+        fact.sha = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        do {
+            let decoded = try ImageDecoder.decode(bytes, source: path, options: DecodeOptions(layout: .rgb))
+            let image = decoded.image
+            fact.format = decoded.format.rawValue
+            fact.channels = decoded.storedChannels
+            fact.width = image.width
+            fact.height = image.height
+            fact.pixels = image.width * image.height
+            var s = [Double](repeating: 0, count: 6)
+            image.pixels.withUnsafeBufferPointer { px in
+                var r = 0, g = 0, b = 0, r2 = 0, g2 = 0, b2 = 0
+                for i in 0..<fact.pixels {
+                    let x = Int(px[i * 3]), y = Int(px[i * 3 + 1]), z = Int(px[i * 3 + 2])
+                    r += x; g += y; b += z
+                    r2 += x * x; g2 += y * y; b2 += z * z
+                }
+                s = [Double(r) / 255, Double(g) / 255, Double(b) / 255, Double(r2) / 65025, Double(g2) / 65025, Double(b2) / 65025]
+            }
+            fact.sums = s
+            fact.hash = try? PerceptualHash.dHash(image)
+        } catch {
+            fact.error = error.description
+        }
+        return fact
+    }
+}
+
+/// Results written by index from several threads.
+final class FactsStore: @unchecked Sendable {
+    private let lock = NSLock()
+    private var storage: [DataAudit.FileFacts]
+
+    init(count: Int) { storage = Array(repeating: DataAudit.FileFacts(), count: count) }
+
+    func set(_ index: Int, _ value: DataAudit.FileFacts) {
+        lock.lock()
+        storage[index] = value
+        lock.unlock()
+    }
+
+    var values: [DataAudit.FileFacts] {
+        lock.lock()
+        defer { lock.unlock() }
+        return storage
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+
+/// Why a dataset, manifest or split could not be used. Each case names the folder, file, line or
+/// value involved; descriptions are one line.
+public enum DatasetError: Error, Equatable, Sendable {
+    case rootNotFound(path: String)
+    case notAFolder(path: String)
+    case unreadableFolder(path: String, reason: String)
+    case noClassFolders(root: String)
+    case emptyClasses(names: [String], extensions: [String])
+    case singleClass(root: String, name: String)
+    case presplitClassMismatch(root: String, split: String, classes: [String])
+    case manifestUnreadable(path: String, reason: String)
+    case manifestMissingColumns(path: String, line: Int, missing: [String], found: [String])
+    case manifestMalformedRow(path: String, line: Int, detail: String)
+    case manifestUnknownLabel(path: String, line: Int, label: String, known: [String])
+    case manifestMissingFile(path: String, line: Int, file: String)
+    case manifestDuplicateRow(path: String, line: Int, firstLine: Int, file: String)
+    case manifestInvalidSplit(path: String, line: Int, value: String)
+    case invalidFractions(String)
+    case invalidFolds(Int)
+    case splitMismatch(detail: String)
+    case splitFileUnreadable(path: String, reason: String)
+}
+
+extension DatasetError: LocalizedError, CustomStringConvertible {
+    public var errorDescription: String? { description }
+
+    public var description: String {
+        switch self {
+        case .rootNotFound(let path):
+            return "\(path): no such folder, expected a dataset root (ROOT/CLASS/images)"
+        case .notAFolder(let path):
+            return "\(path): not a folder, expected a dataset root (ROOT/CLASS/images) or a .csv manifest"
+        case .unreadableFolder(let path, let reason):
+            return "\(path): cannot list the folder (\(reason))"
+        case .noClassFolders(let root):
+            return "Couldn't find any class folder in \(root)."
+        case .emptyClasses(let names, let extensions):
+            return "Found no valid file for the classes \(names.joined(separator: ", ")). "
+                + "Supported extensions are: \(extensions.map { "." + $0 }.joined(separator: ", ")) (pass --allow-empty to keep empty classes)"
+        case .singleClass(let root, let name):
+            return "\(root): expected at least 2 classes, got 1 ('\(name)')"
+        case .presplitClassMismatch(let root, let split, let classes):
+            return "\(root)/\(split): expected only classes that train/ has, got \(classes.joined(separator: ", ")) in \(split)/ alone"
+        case .manifestUnreadable(let path, let reason):
+            return "\(path): cannot read the manifest (\(reason))"
+        case .manifestMissingColumns(let path, let line, let missing, let found):
+            return "\(path):\(line): expected columns path,label[,split], missing \(missing.joined(separator: ", ")); got \(found.isEmpty ? "nothing" : found.joined(separator: ","))"
+        case .manifestMalformedRow(let path, let line, let detail):
+            return "\(path):\(line): \(detail)"
+        case .manifestUnknownLabel(let path, let line, let label, let known):
+            return "\(path):\(line): unknown label '\(label)', expected one of \(known.joined(separator: ", "))"
+        case .manifestMissingFile(let path, let line, let file):
+            return "\(path):\(line): \(file): no such file"
+        case .manifestDuplicateRow(let path, let line, let firstLine, let file):
+            return "\(path):\(line): duplicate row for \(file) (first on line \(firstLine))"
+        case .manifestInvalidSplit(let path, let line, let value):
+            return "\(path):\(line): expected split train, val or test, got '\(value)'"
+        case .invalidFractions(let detail):
+            return "invalid split fractions: \(detail)"
+        case .invalidFolds(let folds):
+            return "expected at least 2 folds, got \(folds)"
+        case .splitMismatch(let detail):
+            return "the split does not match the dataset: \(detail)"
+        case .splitFileUnreadable(let path, let reason):
+            return "\(path): cannot read the split file (\(reason))"
+        }
+    }
+}

@@ -1,1 +1,0 @@
-/// Datasets, splits, audit, transforms and the loader (issue 4).

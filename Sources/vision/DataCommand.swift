@@ -1,0 +1,187 @@
+import ArgumentParser
+import Foundation
+import VisionData
+
+/// `vision data`: look at a dataset before training on it.
+struct DataCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "data",
+        abstract: "Inspect datasets and make splits.",
+        subcommands: [DataInspectCommand.self, DataSplitCommand.self]
+    )
+}
+
+extension BadImagePolicy: ExpressibleByArgument {}
+
+/// Options shared by the data commands.
+struct DatasetOptions: ParsableArguments {
+    @Argument(help: "An ImageFolder tree (ROOT/CLASS/…), a pre-split tree (ROOT/train|val|test/CLASS/…) or a CSV manifest (path,label[,split]).")
+    var root: String
+
+    @Option(help: "File extensions that count, comma-separated (any case).")
+    var extensions = DiscoveryOptions.defaultExtensions.joined(separator: ",")
+
+    @Flag(name: .customLong("allow-empty"), help: "Keep classes that have no valid file.")
+    var allowEmpty = false
+
+    @Option(help: "Seed of the split.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Fraction of each class for validation.")
+    var val = 0.1
+
+    @Option(help: "Fraction of each class for test.")
+    var test = 0.1
+
+    func validate() throws {
+        if !(0..<1).contains(val) || !(0..<1).contains(test) || val + test >= 1 {
+            throw ValidationError("expected --val and --test in [0, 1) with val + test < 1, got \(val) and \(test)")
+        }
+    }
+
+    func load() throws -> Dataset {
+        let list = extensions.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        return try Dataset.load(root, options: DiscoveryOptions(extensions: list, allowEmpty: allowEmpty))
+    }
+
+    func fractions() throws -> SplitFractions { try SplitFractions(val: val, test: test) }
+}
+
+struct DataInspectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "Audit a dataset: class counts, corrupt files, sizes, train statistics, duplicates and leakage.",
+        discussion: """
+            Every file is read and decoded once. Duplicates are identical bytes (SHA-256); near \
+            duplicates have perceptual hashes (dHash) within --near-threshold bits. Leakage is the \
+            same image under two classes, or in two splits (the split is the dataset's own, or the \
+            keyed-hash split of --seed, --val and --test, or --split FILE).
+            """
+    )
+
+    @OptionGroup var dataset: DatasetOptions
+
+    @Option(help: "Audit this saved split (JSON from `vision data split`) instead of a fresh one.")
+    var split: String?
+
+    @Option(name: .customLong("near-threshold"), help: "Largest perceptual-hash distance (bits of 64) for a near duplicate.")
+    var nearThreshold = 3
+
+    @Option(help: "Decoding threads.")
+    var threads = 2
+
+    @Flag(help: "Print one JSON document.")
+    var json = false
+
+    func validate() throws {
+        if !(0...64).contains(nearThreshold) { throw ValidationError("--near-threshold must be in 0...64, got \(nearThreshold)") }
+        if threads <= 0 { throw ValidationError("--threads must be positive, got \(threads)") }
+    }
+
+    func run() throws {
+        let data = try dataset.load()
+        let saved = try split.map { try SplitDefinition.read(contentsOf: $0) }
+        let options = DataAudit.Options(
+            seed: dataset.seed, fractions: try dataset.fractions(), split: saved, nearDuplicateThreshold: nearThreshold, threads: threads)
+        let report = try DataAudit.run(data, options: options)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        } else {
+            print(AuditText.render(report))
+        }
+    }
+}
+
+/// The readable form of an audit.
+enum AuditText {
+    static func render(_ r: AuditReport) -> String {
+        var out: [String] = []
+        out.append("\(r.root) (\(r.source)): \(r.files) files, \(r.classOrder.count) classes, \(r.readable) readable")
+        let rows = r.classOrder.map { name -> [String] in
+            let count = r.classes[name] ?? 0
+            let share = r.files > 0 ? String(format: "%.1f%%", 100 * Double(count) / Double(r.files)) : "-"
+            return [name, String(count), share]
+        }
+        out.append(TextTable.render(header: ["class", "files", "share"], rows: rows))
+        out.append("imbalance ratio (largest / smallest class): " + (r.imbalanceRatio.map { String(format: "%.2f", $0) } ?? "n/a (an empty class)"))
+        out.append("splits (\(r.splitMethod)): " + ["train", "val", "test"].map { "\($0) \(r.splits[$0] ?? 0)" }.joined(separator: ", "))
+        out.append("formats: " + r.formats.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        out.append("stored channels: " + r.channels.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", "))
+        if let s = r.sizes {
+            out.append("sizes: width \(s.minWidth)–\(s.maxWidth), height \(s.minHeight)–\(s.maxHeight); most common " + s.common.map { "\($0.size) (\($0.count))" }.joined(separator: ", "))
+        }
+        if let t = r.trainStatistics {
+            func list(_ v: [Double]) -> String { "(" + v.map { String(format: "%.4f", $0) }.joined(separator: ", ") + ")" }
+            out.append("train statistics (\(t.images) images): mean \(list(t.mean)), std \(list(t.std))")
+        }
+        out.append("corrupt or unreadable: \(r.corrupt.count)")
+        for c in r.corrupt { out.append("  \(c.path): \(c.reason)") }
+        out.append("exact duplicate groups: \(r.duplicates.count)")
+        for g in r.duplicates { out.append("  " + shortList(g, separator: "  =  ")) }
+        out.append("near-duplicate groups (dHash ≤ \(r.nearDuplicateThreshold) bits; images of 16 px a side or more): \(r.nearDuplicates.count)")
+        for g in r.nearDuplicates { out.append("  " + shortList(g, separator: "  ≈  ")) }
+        out.append("LEAKAGE: \(r.leakage.count)" + (r.leakage.isEmpty ? " (none found)" : ""))
+        for leak in r.leakage {
+            let what = leak.kind == "class" ? "same image in classes \(leak.classes.joined(separator: ", "))"
+                : "same image in splits \(leak.splits.joined(separator: ", "))"
+            out.append("  \(leak.match) \(what): " + shortList(leak.paths, separator: ", "))
+        }
+        return out.joined(separator: "\n")
+    }
+
+    /// At most eight paths, then how many more (the JSON has them all).
+    static func shortList(_ paths: [String], separator: String) -> String {
+        let shown = paths.prefix(8).joined(separator: separator)
+        return paths.count > 8 ? shown + "\(separator)… (\(paths.count - 8) more)" : shown
+    }
+}
+
+struct DataSplitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "split",
+        abstract: "Make a stratified, seeded, stable train/val/test split and save it as JSON.",
+        discussion: """
+            A file's split depends only on the seed, its class and its relative path, so adding \
+            images never moves existing ones. With --check, verify that a saved split matches the dataset.
+            """
+    )
+
+    @OptionGroup var dataset: DatasetOptions
+
+    @Option(help: "Write the split here (JSON).")
+    var output: String?
+
+    @Option(help: "Check this saved split against the dataset instead of making one.")
+    var check: String?
+
+    func run() throws {
+        let data = try dataset.load()
+        if let check {
+            let saved = try SplitDefinition.read(contentsOf: check)
+            try saved.check(against: data)
+            print("\(check): matches \(data.root) (\(data.items.count) files)")
+            print(SplitText.render(saved))
+            return
+        }
+        let split = Splitter.makeSplit(for: data, fractions: try dataset.fractions(), seed: dataset.seed)
+        if let output {
+            try split.write(to: output)
+            print("wrote \(output)")
+        }
+        print(SplitText.render(split))
+    }
+}
+
+/// Files per class and split, as a table.
+enum SplitText {
+    static func render(_ split: SplitDefinition) -> String {
+        let rows = zip(split.classes, split.counts).map { name, counts in
+            [name] + DataSplit.allCases.map { String(counts[$0] ?? 0) }
+        }
+        let totals = ["total"] + DataSplit.allCases.map { s in String(split.entries.filter { $0.split == s }.count) }
+        let method = split.preset ? "the dataset's own (a val it lacks is carved from train: \(split.method), seed \(split.seed))" : "\(split.method), seed \(split.seed)"
+        return "split: \(method)\n" + TextTable.render(header: ["class", "train", "val", "test"], rows: rows + [totals])
+    }
+}

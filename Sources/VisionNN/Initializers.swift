@@ -38,5 +38,6 @@ public enum Initializer: Sendable, Equatable {
         case .zeros: p.update(repeating: 0, count: tensor.count)
         case .ones: p.update(repeating: 1, count: tensor.count)
         }
+        tensor.markModified()
     }
 }

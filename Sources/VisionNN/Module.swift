@@ -85,6 +85,7 @@ open class Module {
             entry.bytes.withUnsafeBytes { raw in
                 tensor.pointer.update(from: raw.bindMemory(to: Float.self).baseAddress!, count: tensor.count)
             }
+            tensor.markModified()
         }
     }
 }

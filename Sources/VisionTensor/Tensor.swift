@@ -27,6 +27,12 @@ public final class Tensor: @unchecked Sendable, CustomStringConvertible {
     public var grad: Tensor?
     /// The op that produced this tensor, while a gradient tape holds it.
     var node: Node?
+    /// Bumped by `markModified()`: oneDNN caches the reordered copy of a weight for inference
+    /// and reuses it until the weight's version changes.
+    public private(set) var version = 0
+
+    /// Call after changing the values in place (optimizers and weight loading do).
+    public func markModified() { version &+= 1 }
 
     public init(shape: [Int], storage: TensorStorage, requiresGrad: Bool = false) {
         self.shape = shape

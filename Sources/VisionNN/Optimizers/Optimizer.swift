@@ -73,6 +73,7 @@ public final class SGD: Optimizer {
             } else {
                 for i in 0..<count { p[i] -= lr * (g[i] + decay * p[i]) }
             }
+            parameter.markModified()
         }
     }
 
@@ -144,6 +145,7 @@ public final class Adam: Optimizer {
                 }
                 p[i] -= stepSize * m[i] / (second.squareRoot() / bias2Root + epsilon)
             }
+            parameter.markModified()
             states[key] = state
         }
     }

@@ -57,7 +57,8 @@ enum DNNLConvolution {
         }
     }
 
-    /// Weights arrive row-major (OIHW) and go to the primitive's layout through a temporary.
+    /// Weights arrive row-major (OIHW) and go to the primitive's layout through a temporary;
+    /// in inference the reordered copy is kept until the weight changes (`Tensor.version`).
     private static func weights(_ weight: Tensor, _ g: ConvolutionGeometry, _ index: Int32, of primitive: DNNLPrimitive,
                                 context: DNNLContext, keepAlive: inout [TensorStorage]) throws(TensorError) -> DNNLOperand {
         var user = try descriptors(g).userWeights
@@ -67,7 +68,14 @@ enum DNNLConvolution {
         else {
             return DNNLOperand(index: index, descriptor: user, pointer: UnsafeMutableRawPointer(storage.pointer))
         }
+        let cacheable = !GradientMode.isEnabled
+        let key = DNNLContext.describe(wanted)
+        if cacheable, let cached = WeightCache.shared.lookup(storage, version: weight.version, layout: key) {
+            keepAlive.append(cached)
+            return DNNLOperand(index: index, descriptor: wanted, pointer: UnsafeMutableRawPointer(cached.pointer))
+        }
         let temporary = try context.reordered(storage, from: user, to: wanted)
+        if cacheable { WeightCache.shared.store(temporary, for: storage, version: weight.version, layout: key) }
         keepAlive.append(temporary)
         return DNNLOperand(index: index, descriptor: wanted, pointer: UnsafeMutableRawPointer(temporary.pointer))
     }

@@ -73,19 +73,28 @@ public final class Tensor: @unchecked Sendable, CustomStringConvertible {
     public var count: Int { shape.reduce(1, *) }
     public var rank: Int { shape.count }
 
-    /// Row-major values (converted from a blocked layout first if needed).
+    /// Row-major values for reading and writing (converted from a blocked layout first if
+    /// needed). Taking it counts as a change: caches derived from the values (inference's
+    /// reordered and folded weights) are rebuilt. Read through `values` to avoid that.
     public var pointer: UnsafeMutablePointer<Float> {
         makeRowMajor()
+        version &+= 1
         return storage.pointer
+    }
+
+    /// Row-major values for reading.
+    public var values: UnsafePointer<Float> {
+        makeRowMajor()
+        return UnsafePointer(storage.pointer)
     }
 
     public var buffer: UnsafeMutableBufferPointer<Float> { UnsafeMutableBufferPointer(start: pointer, count: count) }
 
     /// The values, row-major.
-    public var scalars: [Float] { Array(buffer) }
+    public var scalars: [Float] { Array(UnsafeBufferPointer(start: values, count: count)) }
 
     /// The single value of a one-element tensor.
-    public var item: Float { pointer[0] }
+    public var item: Float { values[0] }
 
     /// The same storage, cut from the gradient tape.
     public func detached() -> Tensor { Tensor(shape: shape, storage: storage, layout: layout) }

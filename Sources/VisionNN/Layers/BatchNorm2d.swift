@@ -8,6 +8,8 @@ public final class BatchNorm2d: Module {
     public let runningVariance: Tensor
     public let momentum: Float
     public let epsilon: Float
+    /// Inference: this normalisation folded into the preceding convolution.
+    var foldCache: FoldCache?
 
     public init(_ channels: Int, momentum: Float = 0.1, epsilon: Float = 1e-5) {
         weight = Tensor.full([channels], 1)

@@ -43,6 +43,6 @@ public final class ConvBNReLUPool: Module {
     override public var children: [(name: String, module: Module)] { [("conv", conv), ("bn", bn)] }
 
     override public func forward(_ x: Tensor) throws -> Tensor {
-        try maxPool2d(relu(bn(conv(x))), kernel: (2, 2))
+        try maxPool2d(convBatchNorm(x, conv, bn, relu: true), kernel: (2, 2))
     }
 }

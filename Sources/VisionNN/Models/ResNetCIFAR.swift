@@ -32,7 +32,7 @@ public final class ResNetCIFAR: Module {
 
     /// Everything before the classifier: [N, 64] features.
     public func features(_ x: Tensor) throws -> Tensor {
-        var y = try relu(bn1(conv1(x)))
+        var y = try convBatchNorm(x, conv1, bn1, relu: true)
         y = try layer3(layer2(layer1(y)))
         return try flatten(globalAvgPool2d(y))
     }
@@ -64,7 +64,7 @@ public final class BasicBlock: Module {
     }
 
     override public func forward(_ x: Tensor) throws -> Tensor {
-        let out = try bn2(conv2(relu(bn1(conv1(x)))))
+        let out = try convBatchNorm(convBatchNorm(x, conv1, bn1, relu: true), conv2, bn2, relu: false)
         let shortcut = stride != 1 || padChannels != 0
             ? try subsampleAndPadChannels(x, stride: stride, padBefore: padChannels, padAfter: padChannels)
             : x

@@ -68,7 +68,7 @@ enum DNNLConvolution {
         else {
             return DNNLOperand(index: index, descriptor: user, pointer: UnsafeMutableRawPointer(storage.pointer))
         }
-        let cacheable = !GradientMode.isEnabled
+        let cacheable = !GradientMode.isEnabled || !weight.requiresGrad
         let key = DNNLContext.describe(wanted)
         if cacheable, let cached = WeightCache.shared.lookup(storage, version: weight.version, layout: key) {
             keepAlive.append(cached)
@@ -95,6 +95,39 @@ enum DNNLConvolution {
         let (output, destination) = try context.output(g.outputShape, DNNL_ARG_DST, of: primitive)
         operands.append(destination)
         try context.run(primitive, op: "conv2d forward", operands, keepAlive: keep)
+        return output
+    }
+
+    /// Inference convolution with bias and an optional ReLU post-op.
+    static func forwardInference(_ g: ConvolutionGeometry, input: Tensor, weight: Tensor, bias: Tensor, relu: Bool) throws(TensorError) -> Tensor {
+        let context = try DNNLContext.shared()
+        let primitive = try context.primitive(key(g, relu ? "infer-relu" : "infer", bias: true)) { () throws(TensorError) -> DNNLPrimitive in
+            var d = try descriptors(g)
+            let dims = DimsArena()
+            var desc = dnnl_convolution_desc_t()
+            try check(dnnl_dilated_convolution_forward_desc_init(
+                &desc, dnnl_forward_inference, dnnl_convolution_direct, &d.source, &d.weights, &d.bias, &d.destination,
+                dims(d.strides), dims(d.dilates), dims(d.paddingLeft), dims(d.paddingRight)), "conv2d inference descriptor")
+            var attributes: dnnl_primitive_attr_t?
+            try check(dnnl_primitive_attr_create(&attributes), "conv2d attributes")
+            defer { dnnl_primitive_attr_destroy(attributes) }
+            if relu {
+                var postOps: dnnl_post_ops_t?
+                try check(dnnl_post_ops_create(&postOps), "conv2d post-ops")
+                defer { dnnl_post_ops_destroy(postOps) }
+                try check(dnnl_post_ops_append_eltwise(postOps, 1, dnnl_eltwise_relu, 0, 0), "conv2d ReLU post-op")
+                try check(dnnl_primitive_attr_set_post_ops(attributes, postOps), "conv2d post-ops")
+            }
+            return try DNNLPrimitive(op: "conv2d inference", desc: &desc, attributes: attributes, context: context)
+        }
+        var keep: [TensorStorage] = []
+        let (output, destination) = try context.output(g.outputShape, DNNL_ARG_DST, of: primitive)
+        try context.run(primitive, op: "conv2d inference", [
+            try context.input(input, DNNL_ARG_SRC, of: primitive, inPlace: true, keepAlive: &keep),
+            try weights(weight, g, DNNL_ARG_WEIGHTS, of: primitive, context: context, keepAlive: &keep),
+            DNNLOperand(index: DNNL_ARG_BIAS, descriptor: try descriptors(g).bias, pointer: UnsafeMutableRawPointer(bias.rowMajorStorage.pointer)),
+            destination,
+        ], keepAlive: keep)
         return output
     }
 

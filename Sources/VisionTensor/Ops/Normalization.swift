@@ -31,6 +31,8 @@ public func batchNorm2d(
                 runningM[ch] = (1 - momentum) * runningM[ch] + momentum * mean[ch]
                 runningV[ch] = (1 - momentum) * runningV[ch] + momentum * variance[ch] * correction
             }
+            runningMean.markModified()
+            runningVariance.markModified()
         }
         let x0 = x.detached(), gamma0 = weight.detached(), beta0 = bias.detached()
         return record(out, op: "batchnorm2d", inputs: [x, weight, bias]) { gradient, needs throws(TensorError) in
@@ -58,6 +60,8 @@ public func batchNorm2d(
             runningMean.pointer[ch] = (1 - momentum) * runningMean.pointer[ch] + momentum * Float(mean)
             let unbiased = squares / Double(m - 1)
             runningVariance.pointer[ch] = (1 - momentum) * runningVariance.pointer[ch] + momentum * Float(unbiased)
+            runningMean.markModified()
+            runningVariance.markModified()
         } else {
             means[ch] = runningMean.pointer[ch]
             inverseStd[ch] = 1 / (runningVariance.pointer[ch] + epsilon).squareRoot()

@@ -142,3 +142,27 @@ import VisionTensor
         #expect(w.grad != nil)
     }
 }
+
+@Suite struct FusedNormReLUTests {
+    @Test(arguments: [true, false])
+    func matchesSeparateOpsOnBothBackends(_ training: Bool) throws {
+        var generator = SeededGenerator(seed: 21)
+        let x = GradientCheck.random([2, 3, 4, 5], &generator), gamma = GradientCheck.random([3], &generator)
+        let beta = GradientCheck.random([3], &generator)
+        func run(_ fused: Bool) throws -> ([Float], [Float]) {
+            let input = x.copy()
+            input.requiresGrad = true
+            let mean = Tensor(zeros: [3]), variance = Tensor.full([3], 1.5)
+            let y = fused
+                ? try batchNorm2dReLU(input, weight: gamma, bias: beta, runningMean: mean, runningVariance: variance, training: training)
+                : relu(try batchNorm2d(input, weight: gamma, bias: beta, runningMean: mean, runningVariance: variance, training: training))
+            try backward(sum(try multiply(y, Tensor.full(y.shape, 0.7))))
+            return (y.scalars, input.grad?.scalars ?? [])
+        }
+        let (separateY, separateGrad) = try run(false)
+        let (fusedY, fusedGrad) = try run(true)
+        for (a, b) in zip(separateY, fusedY) { #expect(abs(a - b) < 1e-5) }
+        for (a, b) in zip(separateGrad, fusedGrad) { #expect(abs(a - b) < 1e-5) }
+        #expect(fusedGrad.count == x.count)
+    }
+}

@@ -8,8 +8,10 @@ import VisionTensor
 /// of the tensors they come from changes.
 public func convBatchNorm(_ x: Tensor, _ conv: Conv2d, _ norm: BatchNorm2d, relu applyReLU: Bool) throws -> Tensor {
     if norm.isTraining || GradientMode.isEnabled {
-        let y = try norm(conv(x))
-        return applyReLU ? relu(y) : y
+        guard applyReLU else { return try norm(conv(x)) }
+        return try batchNorm2dReLU(
+            conv(x), weight: norm.weight, bias: norm.bias, runningMean: norm.runningMean, runningVariance: norm.runningVariance,
+            training: norm.isTraining, momentum: norm.momentum, epsilon: norm.epsilon)
     }
     let (weight, bias) = try norm.folded(into: conv)
     return try fusedConvolutionForInference(

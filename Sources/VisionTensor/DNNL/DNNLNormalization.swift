@@ -7,6 +7,9 @@ enum DNNLBatchNorm {
         let mean: Tensor
         let variance: Tensor
         let layout: dnnl_memory_desc_t
+        /// With a fused ReLU: which outputs were clipped, for the backward pass.
+        let workspace: (TensorStorage, dnnl_memory_desc_t)?
+        let flags: UInt32
     }
 
     private static func primitive(_ kind: String, data: dnnl_memory_desc_t, epsilon: Float, flags: UInt32,
@@ -28,18 +31,23 @@ enum DNNLBatchNorm {
     /// Forward; in training returns the batch mean and biased variance (for the backward pass
     /// and the running-statistics update).
     static func forward(_ x: Tensor, weight: Tensor, bias: Tensor, runningMean: Tensor, runningVariance: Tensor, training: Bool,
-                        epsilon: Float) throws(TensorError) -> (Tensor, Saved) {
+                        epsilon: Float, fuseReLU: Bool = false) throws(TensorError) -> (Tensor, Saved) {
         let context = try DNNLContext.shared()
         let data = try x.memoryDescriptor()
         let channels = x.shape[1]
-        let flags = scaleShift | (training ? 0 : dnnl_use_global_stats.rawValue)
+        let flags = scaleShift | (training ? 0 : dnnl_use_global_stats.rawValue) | (fuseReLU ? dnnl_fuse_norm_relu.rawValue : 0)
         let prop = training ? dnnl_forward_training : (GradientMode.isEnabled ? dnnl_forward_training : dnnl_forward_inference)
         let primitive = try primitive(training ? "fwd-train" : "fwd-global", data: data, epsilon: epsilon, flags: flags, prop: prop, hint: nil, context: context)
         let stat = try plainDescriptor([channels], dnnl_x)
         let mean = training ? Tensor(zeros: [channels]) : runningMean.detached()
         let variance = training ? Tensor(zeros: [channels]) : runningVariance.detached()
         let output = Tensor(shape: x.shape, storage: TensorStorage(uninitializedCount: x.storage.count), layout: x.layout)
-        try context.run(primitive, op: "batchnorm forward", [
+        let workspace = fuseReLU && prop == dnnl_forward_training ? context.workspace(of: primitive) : nil
+        var extra: [DNNLOperand] = []
+        if let workspace {
+            extra.append(DNNLOperand(index: DNNL_ARG_WORKSPACE, descriptor: workspace.1, pointer: UnsafeMutableRawPointer(workspace.0.pointer)))
+        }
+        try context.run(primitive, op: "batchnorm forward", extra + [
             DNNLOperand(index: DNNL_ARG_SRC, descriptor: data, pointer: UnsafeMutableRawPointer(x.storage.pointer)),
             DNNLOperand(index: DNNL_ARG_DST, descriptor: data, pointer: UnsafeMutableRawPointer(output.storage.pointer)),
             DNNLOperand(index: DNNL_ARG_SCALE, descriptor: stat, pointer: UnsafeMutableRawPointer(weight.rowMajorStorage.pointer)),
@@ -47,14 +55,14 @@ enum DNNLBatchNorm {
             DNNLOperand(index: DNNL_ARG_MEAN, descriptor: stat, pointer: UnsafeMutableRawPointer(mean.rowMajorStorage.pointer)),
             DNNLOperand(index: DNNL_ARG_VARIANCE, descriptor: stat, pointer: UnsafeMutableRawPointer(variance.rowMajorStorage.pointer)),
         ])
-        return (output, Saved(mean: mean, variance: variance, layout: data))
+        return (output, Saved(mean: mean, variance: variance, layout: data, workspace: workspace, flags: flags))
     }
 
     static func backward(_ x: Tensor, gradOutput: Tensor, weight: Tensor, bias: Tensor, saved: Saved, training: Bool, epsilon: Float)
         throws(TensorError) -> (Tensor, Tensor, Tensor)
     {
         let context = try DNNLContext.shared()
-        let flags = scaleShift | (training ? 0 : dnnl_use_global_stats.rawValue)
+        let flags = saved.flags
         let forwardPrimitive = try primitive(training ? "fwd-train" : "fwd-global", data: saved.layout, epsilon: epsilon, flags: flags,
                                              prop: dnnl_forward_training, hint: nil, context: context)
         let primitive = try primitive(training ? "bwd-train" : "bwd-global", data: saved.layout, epsilon: epsilon, flags: flags,
@@ -65,7 +73,11 @@ enum DNNLBatchNorm {
         let stat = try plainDescriptor([channels], dnnl_x)
         let gradInput = Tensor(shape: x.shape, storage: TensorStorage(uninitializedCount: x.storage.count), layout: x.layout)
         let gradWeight = Tensor(zeros: [channels]), gradBias = Tensor(zeros: [channels])
-        try context.run(primitive, op: "batchnorm backward", [
+        var extra: [DNNLOperand] = []
+        if let workspace = saved.workspace {
+            extra.append(DNNLOperand(index: DNNL_ARG_WORKSPACE, descriptor: workspace.1, pointer: UnsafeMutableRawPointer(workspace.0.pointer)))
+        }
+        try context.run(primitive, op: "batchnorm backward", extra + [
             DNNLOperand(index: DNNL_ARG_SRC, descriptor: saved.layout, pointer: UnsafeMutableRawPointer(x.storage.pointer)),
             DNNLOperand(index: DNNL_ARG_DIFF_DST, descriptor: saved.layout, pointer: UnsafeMutableRawPointer(gradOutput.storage.pointer)),
             DNNLOperand(index: DNNL_ARG_DIFF_SRC, descriptor: saved.layout, pointer: UnsafeMutableRawPointer(gradInput.storage.pointer)),

@@ -4,7 +4,7 @@
 SWIFT ?= swift
 VISION := .build/release/vision
 
-.PHONY: demo test build deps bench bench-decode clean
+.PHONY: demo test build deps bench bench-decode bench-train clean
 
 deps:
 	@scripts/install-system-packages.sh
@@ -18,7 +18,10 @@ demo: build
 test: deps
 	$(SWIFT) test
 
-bench: bench-decode
+bench: bench-decode bench-train
+
+bench-train: build
+	benchmarks/train/run.sh $(VISION)
 
 bench-decode: build
 	benchmarks/decode/run.sh $(VISION)

@@ -69,7 +69,9 @@ let package = Package(
         ),
         .target(
             name: "VisionKit",
-            dependencies: ["VisionImage", "VisionTensor", "VisionNN", .product(name: "Yams", package: "Yams")],
+            dependencies: [
+                "VisionImage", "VisionTensor", "VisionNN", "VisionData", "SafeTensors", .product(name: "Yams", package: "Yams"),
+            ],
             path: "Sources/VisionKit"
         ),
 
@@ -125,6 +127,11 @@ let package = Package(
             name: "VisionDataTests",
             dependencies: ["VisionData", "VisionImage", "SafeTensors", "VisionTestSupport"],
             path: "Tests/VisionDataTests"
+        ),
+        .testTarget(
+            name: "VisionKitTests",
+            dependencies: ["VisionKit", "VisionNN", "VisionTensor", "VisionData", "SafeTensors", "VisionTestSupport"],
+            path: "Tests/VisionKitTests"
         ),
         .testTarget(
             name: "VisionModelsTests",

@@ -1,0 +1,267 @@
+import Foundation
+import SafeTensors
+import VisionData
+import VisionImage
+import VisionNN
+import VisionTensor
+
+/// One epoch's figures.
+public struct EpochRecord: Sendable, Equatable {
+    public var epoch: Int
+    public var trainLoss: Double
+    public var trainAccuracy: Double
+    public var valLoss: Double
+    public var valAccuracy: Double
+    public var learningRate: Double
+    public var seconds: Double
+    public var imagesPerSecond: Double
+}
+
+/// What a run produced.
+public struct TrainingResult: Sendable {
+    public var history: [EpochRecord]
+    public var bestValAccuracy: Double
+    public var testAccuracy: Double?
+    public var bestModelPath: String
+    public var lastModelPath: String
+    public var skippedImages: [String]
+}
+
+/// Trains a classifier on a folder of labelled images: honest split, normalisation from the
+/// train split only, validation every epoch, `last.vision` and `best.vision` written atomically,
+/// `metrics.csv`, and a final test on images the model never saw.
+public final class Trainer {
+    public let root: String
+    public let configuration: TrainingConfiguration
+    public let output: String
+    private let log: (String) -> Void
+
+    public init(root: String, configuration: TrainingConfiguration, output: String, log: @escaping (String) -> Void = { print($0) }) {
+        self.root = root
+        self.configuration = configuration
+        self.output = output
+        self.log = log
+    }
+
+    public func run() throws -> TrainingResult {
+        let c = configuration
+        guard c.epochs > 0, c.batchSize > 0, c.learningRate > 0 else {
+            throw TrainingError.invalidConfiguration("epochs, batch size and learning rate must be positive")
+        }
+        let dataset = try Dataset.load(root)
+        guard dataset.classes.count >= 2 else {
+            throw TrainingError.invalidConfiguration("found \(dataset.classes.count) class in \(root); a classifier needs at least 2")
+        }
+        let fractions = try SplitFractions(train: c.trainFraction, val: c.valFraction, test: c.testFraction)
+        let split = Splitter.makeSplit(for: dataset, fractions: fractions, seed: c.seed)
+        let trainItems = try split.items(.train, of: dataset)
+        let valItems = try split.items(.val, of: dataset)
+        let testItems = try split.items(.test, of: dataset)
+        if trainItems.isEmpty { throw TrainingError.emptySplit("train") }
+        if valItems.isEmpty { throw TrainingError.emptySplit("validation") }
+
+        let side = c.imageSize ?? TrainingConfiguration.defaultImageSize(for: c.model)
+        let channels = try c.channels ?? majorityChannels(trainItems)
+        let layout: ChannelLayout = channels == 1 ? .gray : .rgb
+        log("data: \(dataset.items.count) images, \(dataset.classes.count) classes (\(dataset.classes.joined(separator: ", "))); split train \(trainItems.count) / val \(valItems.count) / test \(testItems.count) (seed \(c.seed))")
+
+        // Normalisation from the training images only.
+        let (mean, std) = try statistics(trainItems, side: side, layout: layout)
+        log("normalisation from the train split: mean \(format(mean)), std \(format(std))")
+        let preprocessing = SavedModelMetadata.Preprocessing(width: side, height: side, channels: channels, mean: mean, std: std)
+        let evalTransform = try Self.evaluationTransform(preprocessing)
+        var trainSteps: [any Transform] = [try Resize(.exact(width: side, height: side))]
+        if c.horizontalFlip { trainSteps.append(try RandomHorizontalFlip()) }
+        trainSteps += [ToTensor(), try Normalize(mean: mean, std: std)]
+        let trainTransform = try Compose(trainSteps)
+
+        ComputeThreads.configure(threads: ProcessInfo.processInfo.activeProcessorCount)
+        let model = try ReferenceModels.make(c.model, inputChannels: channels, classes: dataset.classes.count, inputSize: (side, side), seed: c.seed)
+        let parameters = model.trainableParameters
+        let trainLoader = try DataLoader(items: trainItems, transform: trainTransform, options: LoaderOptions(
+            batchSize: c.batchSize, shuffle: true, dropLast: trainItems.count > c.batchSize, seed: c.seed, workers: c.workers, layout: layout))
+        let stepsPerEpoch = trainLoader.batchCount()
+        let totalSteps = max(stepsPerEpoch * c.epochs, 1)
+        let optimizer: Optimizer
+        switch c.optimizer {
+        case .sgd: optimizer = SGD(learningRate: Float(c.learningRate), momentum: Float(c.momentum), weightDecay: Float(c.weightDecay))
+        case .adam: optimizer = Adam(learningRate: Float(c.learningRate), weightDecay: Float(c.weightDecay))
+        case .adamw: optimizer = Adam.adamW(learningRate: Float(c.learningRate), weightDecay: Float(c.weightDecay))
+        }
+        let schedule: LearningRateSchedule
+        switch c.schedule {
+        case .constant: schedule = ConstantSchedule(Float(c.learningRate))
+        case .cosine: schedule = CosineSchedule(initial: Float(c.learningRate), totalSteps: totalSteps)
+        case .step: schedule = StepSchedule(initial: Float(c.learningRate), stepSize: max(totalSteps / 3, 1))
+        case .onecycle: schedule = OneCycleSchedule(maximum: Float(c.learningRate), totalSteps: totalSteps)
+        case .warmupCosine: schedule = WarmupCosineSchedule(initial: Float(c.learningRate), warmupSteps: stepsPerEpoch, totalSteps: totalSteps)
+        }
+
+        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+        let lastPath = (output as NSString).appendingPathComponent("last.vision")
+        let bestPath = (output as NSString).appendingPathComponent("best.vision")
+        var csv = "epoch,train_loss,train_accuracy,val_loss,val_accuracy,learning_rate,seconds,images_per_second\n"
+        var history: [EpochRecord] = []
+        var best = -1.0
+        var skipped: [String] = []
+        var step = 0
+        let splitRecords = split.entries.map { SavedModelMetadata.SplitRecord(path: $0.path, label: $0.label, split: $0.split.rawValue) }
+        func metadata(_ metrics: [String: Double], epochs: Int) -> SavedModelMetadata {
+            SavedModelMetadata(
+                plugin: c.model, classes: dataset.classes, preprocessing: preprocessing, split: splitRecords, datasetRoot: root,
+                datasetFingerprint: Self.fingerprint(split), training: Self.describe(c), metrics: metrics, epochs: epochs)
+        }
+
+        for epoch in 1...c.epochs {
+            model.train()
+            let clock = ContinuousClock()
+            let start = clock.now
+            var lossSum = 0.0, correct = 0, seen = 0
+            let iterator = trainLoader.epoch(epoch - 1)
+            while let batch = try iterator.next() {
+                let rate = schedule.learningRate(at: step)
+                optimizer.learningRate = rate
+                if let sgd = optimizer as? SGD, let momentum = schedule.momentum(at: step) { sgd.momentum = momentum }
+                let images = try Tensor(batch.images, shape: batch.shape)
+                for parameter in parameters { parameter.grad = nil; parameter.requiresGrad = true }
+                let logits = try model(images)
+                let loss = try crossEntropy(logits, targets: batch.labels)
+                guard loss.item.isFinite else {
+                    throw TrainingError.nonFiniteLoss(epoch: epoch, step: step, lastGood: epoch > 1 ? lastPath : nil)
+                }
+                try backward(loss)
+                try optimizer.step(parameters)
+                lossSum += Double(loss.item) * Double(batch.count)
+                correct += Self.correctCount(logits, batch.labels)
+                seen += batch.count
+                step += 1
+            }
+            skipped += iterator.badImages.map { "\($0)" }
+            let (valLoss, valAccuracy) = try evaluate(model, items: valItems, transform: evalTransform, layout: layout)
+            let elapsed = clock.now - start
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+            let record = EpochRecord(
+                epoch: epoch, trainLoss: lossSum / Double(max(seen, 1)), trainAccuracy: Double(correct) / Double(max(seen, 1)),
+                valLoss: valLoss, valAccuracy: valAccuracy, learningRate: Double(optimizer.learningRate), seconds: seconds,
+                imagesPerSecond: Double(seen) / max(seconds, 1e-9))
+            history.append(record)
+            csv += String(format: "%d,%.6f,%.6f,%.6f,%.6f,%.6g,%.3f,%.1f\n", epoch, record.trainLoss, record.trainAccuracy, record.valLoss,
+                          record.valAccuracy, record.learningRate, record.seconds, record.imagesPerSecond)
+            try AtomicFile.write(Array(csv.utf8), to: (output as NSString).appendingPathComponent("metrics.csv"))
+            let figures = ["val_accuracy": valAccuracy, "val_loss": valLoss, "train_loss": record.trainLoss]
+            try SavedModel.write(model, metadata: metadata(figures, epochs: epoch), to: lastPath)
+            var mark = ""
+            if valAccuracy > best {
+                best = valAccuracy
+                try SavedModel.write(model, metadata: metadata(figures, epochs: epoch), to: bestPath)
+                mark = "  ★ best"
+            }
+            log(String(format: "epoch %2d/%d  loss %.4f  train acc %5.1f%%  val loss %.4f  val acc %5.1f%%  lr %.4g  %.1fs (%.0f img/s)%@",
+                       epoch, c.epochs, record.trainLoss, record.trainAccuracy * 100, valLoss, valAccuracy * 100, record.learningRate,
+                       seconds, record.imagesPerSecond, mark))
+        }
+        if !skipped.isEmpty { log("skipped \(skipped.count) unreadable images:\n  " + skipped.joined(separator: "\n  ")) }
+
+        var testAccuracy: Double?
+        if !testItems.isEmpty {
+            let (weights, _) = try SavedModel.read(bestPath)
+            try model.load(weights)
+            let (_, accuracy) = try evaluate(model, items: testItems, transform: evalTransform, layout: layout)
+            testAccuracy = accuracy
+            var figures = ["val_accuracy": best, "test_accuracy": accuracy]
+            figures["train_loss"] = history.last?.trainLoss
+            try SavedModel.write(model, metadata: metadata(figures, epochs: history.count), to: bestPath)
+        }
+        return TrainingResult(history: history, bestValAccuracy: best, testAccuracy: testAccuracy, bestModelPath: bestPath,
+                              lastModelPath: lastPath, skippedImages: skipped)
+    }
+
+    /// Resize to the model's input, to [0, 1], normalise with the training statistics.
+    public static func evaluationTransform(_ p: SavedModelMetadata.Preprocessing) throws -> Compose {
+        try Compose([try Resize(.exact(width: p.width, height: p.height)), ToTensor(), try Normalize(mean: p.mean, std: p.std)])
+    }
+
+    /// Mean loss and accuracy of `model` (eval mode, no tape) on `items`.
+    func evaluate(_ model: Module, items: [DatasetItem], transform: Compose, layout: ChannelLayout) throws -> (Double, Double) {
+        model.eval()
+        let loader = try DataLoader(items: items, transform: transform, options: LoaderOptions(
+            batchSize: 256, shuffle: false, workers: configuration.workers, layout: layout))
+        var lossSum = 0.0, correct = 0, seen = 0
+        try GradientMode.withoutGradients {
+            let iterator = loader.epoch(0)
+            while let batch = try iterator.next() {
+                let logits = try model(try Tensor(batch.images, shape: batch.shape))
+                lossSum += Double(try crossEntropy(logits, targets: batch.labels).item) * Double(batch.count)
+                correct += Self.correctCount(logits, batch.labels)
+                seen += batch.count
+            }
+        }
+        return (lossSum / Double(max(seen, 1)), Double(correct) / Double(max(seen, 1)))
+    }
+
+    static func correctCount(_ logits: Tensor, _ labels: [Int]) -> Int {
+        let k = logits.shape[1]
+        let values = logits.values
+        var correct = 0
+        for (row, label) in labels.enumerated() {
+            var best = 0
+            for j in 1..<k where values[row * k + j] > values[row * k + best] { best = j }
+            if best == label { correct += 1 }
+        }
+        return correct
+    }
+
+    /// Per-channel mean and std of the training images after resizing, in [0, 1].
+    private func statistics(_ items: [DatasetItem], side: Int, layout: ChannelLayout) throws -> ([Double], [Double]) {
+        let loader = try DataLoader(items: items, transform: try Compose([try Resize(.exact(width: side, height: side)), ToTensor()]),
+                                    options: LoaderOptions(batchSize: 256, shuffle: false, workers: configuration.workers, layout: layout))
+        var sums: [Double] = [], squares: [Double] = [], count = 0.0
+        let iterator = loader.epoch(0)
+        while let batch = try iterator.next() {
+            let (n, c, plane) = (batch.shape[0], batch.shape[1], batch.shape[2] * batch.shape[3])
+            if sums.isEmpty { sums = [Double](repeating: 0, count: c); squares = sums }
+            for image in 0..<n {
+                for channel in 0..<c {
+                    let base = (image * c + channel) * plane
+                    for i in 0..<plane {
+                        let v = Double(batch.images[base + i])
+                        sums[channel] += v
+                        squares[channel] += v * v
+                    }
+                }
+            }
+            count += Double(n * plane)
+        }
+        let mean = sums.map { $0 / max(count, 1) }
+        let std = zip(squares, mean).map { max(($0 / max(count, 1)) - $1 * $1, 1e-12).squareRoot() }
+        return (mean, std)
+    }
+
+    private func majorityChannels(_ items: [DatasetItem]) throws -> Int {
+        var gray = 0, colour = 0
+        for item in items.prefix(64) {
+            if let decoded = try? ImageDecoder.decode(contentsOf: item.path) {
+                if decoded.storedChannels <= 2 { gray += 1 } else { colour += 1 }
+            }
+        }
+        return gray > colour ? 1 : 3
+    }
+
+    private func format(_ values: [Double]) -> String { "(" + values.map { String(format: "%.4f", $0) }.joined(separator: ", ") + ")" }
+
+    static func fingerprint(_ split: SplitDefinition) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for entry in split.entries.sorted(by: { $0.path < $1.path }) {
+            for byte in (entry.path + "\u{0}" + entry.label + "\u{0}").utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        }
+        return String(hash, radix: 16)
+    }
+
+    static func describe(_ c: TrainingConfiguration) -> [String: String] {
+        [
+            "model": c.model, "epochs": "\(c.epochs)", "batch_size": "\(c.batchSize)", "learning_rate": "\(c.learningRate)",
+            "optimizer": c.optimizer.rawValue, "momentum": "\(c.momentum)", "weight_decay": "\(c.weightDecay)",
+            "schedule": c.schedule.rawValue, "seed": "\(c.seed)", "horizontal_flip": "\(c.horizontalFlip)",
+        ]
+    }
+}

@@ -1,0 +1,35 @@
+/// Everything a training run needs besides the data; saved with the run and in the model file.
+public struct TrainingConfiguration: Codable, Sendable, Equatable {
+    public enum OptimizerKind: String, Codable, Sendable, CaseIterable { case sgd, adam, adamw }
+    public enum ScheduleKind: String, Codable, Sendable, CaseIterable { case constant, cosine, step, onecycle, warmupCosine = "warmup-cosine" }
+
+    public var model = "lenet"
+    public var epochs = 10
+    public var batchSize = 64
+    public var learningRate = 0.05
+    public var optimizer = OptimizerKind.sgd
+    public var momentum = 0.9
+    public var weightDecay = 5e-4
+    public var schedule = ScheduleKind.cosine
+    public var seed: UInt64 = 0
+    /// Input side in pixels; nil takes the model's default.
+    public var imageSize: Int?
+    /// 1 or 3; nil takes what most training images store.
+    public var channels: Int?
+    public var horizontalFlip = false
+    public var workers = 2
+    public var trainFraction = 0.8
+    public var valFraction = 0.1
+    public var testFraction = 0.1
+
+    public init() {}
+
+    /// The input side a reference architecture expects by default.
+    public static func defaultImageSize(for model: String) -> Int {
+        switch model {
+        case "lenet": return 28
+        case "defectnet": return 128
+        default: return 32
+        }
+    }
+}

@@ -1,0 +1,184 @@
+import ArgumentParser
+import Foundation
+import VisionKit
+import VisionNN
+
+/// `vision train`: a model from a folder of labelled images.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a classifier on DATA (ROOT/CLASS/… or ROOT/train|val|test/CLASS/… or a CSV manifest).",
+        discussion: """
+            Splits the data (stratified, seeded, stable; or the tree's own split), computes \
+            normalisation on the train split only, validates every epoch, writes last.vision and \
+            best.vision atomically with metrics.csv into --output, and tests the best model on the \
+            images it never saw.
+            """
+    )
+
+    @Argument(help: "The dataset root or CSV manifest.")
+    var data: String
+
+    @Option(help: "Model: \(ReferenceModels.names.joined(separator: ", ")).")
+    var model = "lenet"
+
+    @Option(help: "Epochs.")
+    var epochs = 10
+
+    @Option(name: .customLong("batch-size"), help: "Images per step.")
+    var batchSize = 64
+
+    @Option(name: .customLong("lr"), help: "Peak learning rate.")
+    var learningRate = 0.05
+
+    @Option(help: "Optimizer: sgd, adam or adamw.")
+    var optimizer = "sgd"
+
+    @Option(help: "Learning-rate schedule: constant, cosine, step, onecycle or warmup-cosine.")
+    var schedule = "cosine"
+
+    @Option(name: .customLong("weight-decay"), help: "Weight decay.")
+    var weightDecay = 5e-4
+
+    @Option(help: "Seed for the split, initialisation, shuffling and augmentation.")
+    var seed: UInt64 = 0
+
+    @Option(name: .customLong("image-size"), help: "Input side in pixels (default: the model's).")
+    var imageSize: Int?
+
+    @Option(help: "Input channels, 1 or 3 (default: what most training images store).")
+    var channels: Int?
+
+    @Flag(name: .customLong("flip"), help: "Augment with random horizontal flips (not for digits or text).")
+    var flip = false
+
+    @Option(help: "Decode workers.")
+    var workers = 2
+
+    @Option(help: "Run folder (default: runs/MODEL).")
+    var output: String?
+
+    @Flag(help: "Replace an existing run folder.")
+    var overwrite = false
+
+    @Flag(help: "Print only the summary.")
+    var quiet = false
+
+    func validate() throws {
+        if TrainingConfiguration.OptimizerKind(rawValue: optimizer) == nil {
+            throw ValidationError("--optimizer must be one of sgd, adam, adamw; got '\(optimizer)'")
+        }
+        if TrainingConfiguration.ScheduleKind(rawValue: schedule) == nil {
+            throw ValidationError("--schedule must be one of constant, cosine, step, onecycle, warmup-cosine; got '\(schedule)'")
+        }
+        if !ReferenceModels.names.contains(model) {
+            throw ValidationError("unknown model '\(model)'; available: \(ReferenceModels.names.joined(separator: ", "))")
+        }
+        if epochs <= 0 || batchSize <= 0 || learningRate <= 0 { throw ValidationError("--epochs, --batch-size and --lr must be positive") }
+        if let channels, channels != 1 && channels != 3 { throw ValidationError("--channels must be 1 or 3, got \(channels)") }
+    }
+
+    func run() throws {
+        var c = TrainingConfiguration()
+        c.model = model
+        c.epochs = epochs
+        c.batchSize = batchSize
+        c.learningRate = learningRate
+        c.optimizer = TrainingConfiguration.OptimizerKind(rawValue: optimizer) ?? .sgd
+        c.schedule = TrainingConfiguration.ScheduleKind(rawValue: schedule) ?? .cosine
+        c.weightDecay = weightDecay
+        c.seed = seed
+        c.imageSize = imageSize
+        c.channels = channels
+        c.horizontalFlip = flip
+        c.workers = workers
+        let folder = output ?? "runs/\(model)"
+        if FileManager.default.fileExists(atPath: (folder as NSString).appendingPathComponent("last.vision")) && !overwrite {
+            throw CLIError("\(folder) already holds a run; choose another --output or pass --overwrite")
+        }
+        try OutputFolder.prepare(folder)
+        let trainer = Trainer(root: data, configuration: c, output: folder, log: { line in if !quiet { print(line) } })
+        let result = try trainer.run()
+        print(String(format: "best validation accuracy %.2f%%", result.bestValAccuracy * 100)
+              + (result.testAccuracy.map { String(format: ", test accuracy %.2f%% (images the model never saw)", $0 * 100) } ?? ""))
+        print("model: \(result.bestModelPath)   history: \((folder as NSString).appendingPathComponent("metrics.csv"))")
+    }
+}
+
+/// `vision evaluate`: a saved model on data it never saw.
+struct EvaluateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evaluate",
+        abstract: "Evaluate a saved model on a split of DATA with the preprocessing stored in the model file."
+    )
+
+    @Argument(help: "A .vision model file.")
+    var modelPath: String
+
+    @Argument(help: "The dataset root.")
+    var data: String
+
+    @Option(help: "Which images: test, val, train or all. test = exactly the images the model's split held out.")
+    var split = "test"
+
+    @Flag(help: "Print one JSON document.")
+    var json = false
+
+    func validate() throws {
+        guard ["test", "val", "train", "all"].contains(split) else {
+            throw ValidationError("--split must be test, val, train or all; got '\(split)'")
+        }
+    }
+
+    func run() throws {
+        let result = try Evaluator.evaluate(modelPath: modelPath, root: data, split: split)
+        let matrix = result.confusionMatrix
+        var perClass: [[String: Any]] = []
+        for (index, name) in result.classes.enumerated() {
+            let tp = Double(matrix[index][index])
+            let predicted = Double(matrix.reduce(0) { $0 + $1[index] })
+            let support = Double(matrix[index].reduce(0, +))
+            let precision = predicted > 0 ? tp / predicted : 0
+            let recall = support > 0 ? tp / support : 0
+            let f1 = precision + recall > 0 ? 2 * precision * recall / (precision + recall) : 0
+            perClass.append(["class": name, "precision": precision, "recall": recall, "f1": f1, "support": Int(support)])
+        }
+        var mistakes: [(String, String, String, Float)] = []
+        let k = result.classes.count
+        for (row, (t, p)) in zip(result.targets, result.predictions).enumerated() where t != p {
+            mistakes.append((result.paths[row], result.classes[t], result.classes[p], result.probabilities[row * k + p]))
+        }
+        mistakes.sort { $0.3 > $1.3 }
+        if json {
+            let document: [String: Any] = [
+                "accuracy": result.accuracy, "baseline_accuracy": result.baselineAccuracy,
+                "metrics": ["accuracy": result.accuracy], "per_class": perClass, "confusion_matrix": matrix,
+                "mistakes": mistakes.prefix(20).map { ["path": $0.0, "true": $0.1, "predicted": $0.2, "confidence": Double($0.3)] },
+                "split": split, "images": result.targets.count,
+            ]
+            let data = try JSONSerialization.data(withJSONObject: document, options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+            return
+        }
+        print(String(format: "%@ split: %d images, accuracy %.2f%% (majority-class baseline %.2f%%)", split, result.targets.count,
+                     result.accuracy * 100, result.baselineAccuracy * 100))
+        let rows = perClass.map { row in
+            [row["class"] as? String ?? "", String(format: "%.3f", row["precision"] as? Double ?? 0),
+             String(format: "%.3f", row["recall"] as? Double ?? 0), String(format: "%.3f", row["f1"] as? Double ?? 0),
+             "\(row["support"] as? Int ?? 0)"]
+        }
+        print(TextTable.render(header: ["class", "precision", "recall", "f1", "support"], rows: rows))
+        print("confusion matrix (rows: true class, columns: predicted):")
+        print(TextTable.render(header: ["true\\pred"] + result.classes, rows: matrix.enumerated().map { [result.classes[$0.offset]] + $0.element.map(String.init) }))
+        if result.accuracy < result.baselineAccuracy + 0.05 {
+            print("warning: accuracy is not clearly above the majority-class baseline")
+        }
+        if let train = result.trainAccuracy, train - result.accuracy > 0.1 {
+            print(String(format: "warning: train accuracy %.1f%% vs %@ %.1f%%: the model overfits", train * 100, split, result.accuracy * 100))
+        }
+        if !mistakes.isEmpty {
+            print("most confident mistakes:")
+            for m in mistakes.prefix(5) { print(String(format: "  %@  true %@, predicted %@ (%.1f%%)", m.0, m.1, m.2, Double(m.3) * 100)) }
+        }
+    }
+}

@@ -3,7 +3,7 @@ import VisionKit
 /// The fraction of samples whose target is among the k highest-scored classes.
 public struct TopKAccuracy: ConfigurableMetric {
     public struct Configuration: StrictDecodable, Sendable, Equatable {
-        /// How many top classes count; defaults to min(5, classes).
+        /// How many top classes count; defaults to min(5, classes − 1) (k = classes would always hit).
         public var k: Int?
 
         enum CodingKeys: String, CodingKey, CaseIterable { case k }
@@ -27,7 +27,7 @@ public struct TopKAccuracy: ConfigurableMetric {
 
     public init(numClasses: Int, configuration: Configuration = Configuration()) throws {
         try ConfigurationCheck.minimumClasses(numClasses, 2, metric: Self.descriptor.name)
-        let k = configuration.k ?? min(5, numClasses)
+        let k = configuration.k ?? min(5, numClasses - 1)
         guard (1...numClasses).contains(k) else {
             throw MetricError.invalidConfiguration(
                 metric: Self.descriptor.name, key: "k", expected: "an integer in 1...\(numClasses)", found: String(k))

@@ -16,6 +16,9 @@ public final class DataLoader: Sendable {
     public init(items: [DatasetItem], transform: Compose, options: LoaderOptions = LoaderOptions()) throws(LoaderError) {
         try options.validate()
         guard !items.isEmpty else { throw .invalidOptions("expected at least one item, got an empty dataset") }
+        if let bad = items.first(where: { $0.label < 0 }) {
+            throw .invalidOptions("\(bad.path) has label \(bad.label), expected a class index ≥ 0")
+        }
         self.items = items
         self.transform = transform
         self.options = options
@@ -98,6 +101,12 @@ public final class DataLoader: Sendable {
                 }
                 samples.append((output, item.label, item.path))
             } catch {
+                // An image the pipeline cannot take (smaller than a crop, say) is a bad image like
+                // an undecodable one: skipped and reported under the skip policy.
+                if options.onBadImage == .skip {
+                    bad.append(BadImage(path: item.path, reason: error.description))
+                    continue
+                }
                 return .failure(.transform(path: item.path, error))
             }
         }

@@ -87,16 +87,22 @@ public struct Dataset: Sendable, Equatable {
         return Dataset(root: root, source: .presplit, classes: classes, items: items)
     }
 
-    /// The split folders of a pre-split tree, or nil when `root` is not one: it needs a train
-    /// folder, a test or val folder, and no other visible folder.
+    /// The split folders of a pre-split tree, or nil when `root` is not one: it has a train
+    /// folder and a test or val folder. Any other visible folder beside them is an error (it
+    /// would otherwise turn the split names into classes, or be silently ignored).
     static func presplitFolders(in root: String) throws(DatasetError) -> [DataSplit: String]? {
         let folders = try FolderWalker.entries(of: root).filter { $0.kind == .folder }.map(\.name)
         var found: [DataSplit: String] = [:]
+        var others: [String] = []
         for name in folders {
-            guard let split = DataSplit(name: name), found[split] == nil else { return nil }
-            found[split] = name
+            if let split = DataSplit(name: name), found[split] == nil {
+                found[split] = name
+            } else {
+                others.append(name)
+            }
         }
         guard found[.train] != nil, found[.test] != nil || found[.val] != nil else { return nil }
+        if let other = others.first { throw .presplitUnexpectedFolder(root: root, name: other) }
         return found
     }
 

@@ -10,6 +10,7 @@ public enum DatasetError: Error, Equatable, Sendable {
     case emptyClasses(names: [String], extensions: [String])
     case singleClass(root: String, name: String)
     case presplitClassMismatch(root: String, split: String, classes: [String])
+    case presplitUnexpectedFolder(root: String, name: String)
     case manifestUnreadable(path: String, reason: String)
     case manifestMissingColumns(path: String, line: Int, missing: [String], found: [String])
     case manifestMalformedRow(path: String, line: Int, detail: String)
@@ -41,6 +42,8 @@ extension DatasetError: LocalizedError, CustomStringConvertible {
                 + "Supported extensions are: \(extensions.map { "." + $0 }.joined(separator: ", ")) (pass --allow-empty to keep empty classes)"
         case .singleClass(let root, let name):
             return "\(root): expected at least 2 classes, got 1 ('\(name)')"
+        case .presplitUnexpectedFolder(let root, let name):
+            return "\(root): a pre-split tree (train/ with test/ or val/) has another folder, '\(name)'; expected only train, val and test (move it out, or its images would be ignored)"
         case .presplitClassMismatch(let root, let split, let classes):
             return "\(root)/\(split): expected only classes that train/ has, got \(classes.joined(separator: ", ")) in \(split)/ alone"
         case .manifestUnreadable(let path, let reason):

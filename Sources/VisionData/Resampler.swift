@@ -72,6 +72,10 @@ enum Resampler {
         _ image: Image, width: Int, height: Int, box: (x: Int, y: Int, width: Int, height: Int)? = nil, antialias: Bool = true
     ) throws(TransformError) -> Image {
         let region = box ?? (0, 0, image.width, image.height)
+        guard width > 0, height > 0, region.width > 0, region.height > 0 else {
+            throw .invalidParameter(
+                transform: "Resize", detail: "expected positive sizes, got \(region.width)×\(region.height) → \(width)×\(height)")
+        }
         let channels = image.channels
         if region.width == width && region.height == height {
             if region.x == 0 && region.y == 0 && width == image.width && height == image.height { return image }
@@ -199,7 +203,11 @@ enum Resampler {
     }
 
     /// A float C×H×W image resized with the same weights, in float arithmetic (no rounding).
-    static func resize(_ tensor: FloatImage, width: Int, height: Int, antialias: Bool = true) -> FloatImage {
+    static func resize(_ tensor: FloatImage, width: Int, height: Int, antialias: Bool = true) throws(TransformError) -> FloatImage {
+        guard width > 0, height > 0, tensor.width > 0, tensor.height > 0 else {
+            throw .invalidParameter(
+                transform: "Resize", detail: "expected positive sizes, got \(tensor.width)×\(tensor.height) → \(width)×\(height)")
+        }
         let h = ResampleWeights(inSize: tensor.width, outSize: width, antialias: antialias)
         let v = ResampleWeights(inSize: tensor.height, outSize: height, antialias: antialias)
         let hw = h.weights.map { Float($0) }, vw = v.weights.map { Float($0) }

@@ -46,9 +46,10 @@ public struct Resize: Transform {
             return (w, h)
         case .shorterSide(let side, let maxSize):
             let short = min(width, height), long = max(width, height)
-            var newShort = side, newLong = Int(Double(side) * Double(long) / Double(short))
+            // Never zero: a 3000×10 strip capped by maxSize would otherwise get a zero side.
+            var newShort = side, newLong = max(1, Int(Double(side) * Double(long) / Double(max(short, 1))))
             if let maxSize, newLong > maxSize {
-                newShort = Int(Double(maxSize) * Double(newShort) / Double(newLong))
+                newShort = max(1, Int(Double(maxSize) * Double(newShort) / Double(newLong)))
                 newLong = maxSize
             }
             return width <= height ? (newShort, newLong) : (newLong, newShort)
@@ -63,7 +64,7 @@ public struct Resize: Transform {
         switch input {
         case .tensor(let tensor):
             if case .letterbox = mode { throw .expectedImage(transform: description) }
-            return .tensor(Resampler.resize(tensor, width: size.width, height: size.height, antialias: antialias))
+            return .tensor(try Resampler.resize(tensor, width: size.width, height: size.height, antialias: antialias))
         case .image(let image):
             let resized = try Resampler.resize(image, width: size.width, height: size.height, antialias: antialias)
             guard case .letterbox(let w, let h, let fill) = mode else { return .image(resized) }

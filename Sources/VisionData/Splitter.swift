@@ -46,15 +46,19 @@ public enum Splitter {
     ) -> SplitDefinition {
         var entries: [SplitDefinition.Entry] = []
         entries.reserveCapacity(dataset.items.count)
-        let carve = SplitFractions(
-            uncheckedTrain: fractions.train / (fractions.train + fractions.val), val: fractions.val / (fractions.train + fractions.val), test: 0)
         let presetHasVal = dataset.items.contains { $0.presetSplit == .val }
+        let presetHasTest = dataset.items.contains { $0.presetSplit == .test }
+        // A preset tree's missing val (or test) is carved from its train images by the same keyed
+        // hash, in proportion to the fractions asked for.
+        let val = presetHasVal ? 0 : fractions.val, test = presetHasTest ? 0 : fractions.test
+        let total = fractions.train + val + test
+        let carve = SplitFractions(uncheckedTrain: fractions.train / total, val: val / total, test: test / total)
         for item in dataset.items {
             let name = dataset.classes[item.label]
             var split: DataSplit
             if let preset = item.presetSplit {
                 split = preset
-                if preset == .train && !presetHasVal {
+                if preset == .train && (!presetHasVal || !presetHasTest) {
                     split = self.split(seed: seed, className: name, relativePath: item.relativePath, fractions: carve)
                 }
             } else {

@@ -66,7 +66,8 @@ struct BenchDataCommand: ParsableCommand {
         } while elapsed < seconds
         let rate = Double(images) / elapsed
         if json {
-            print(JSONLine.encode(["images_per_second": rate.rounded(), "images": Double(images), "seconds": elapsed]))
+            print(JSONLine.encode(["images_per_second": rate.rounded(), "images": Double(images), "seconds": elapsed, "skipped": Double(skipped.count)]))
+            for bad in skipped { FileHandle.standardError.write(Data("skipped \(bad.path): \(bad.reason)\n".utf8)) }
         } else {
             print("\(Int(rate.rounded())) images/s  (\(dataset.items.count) files, \(epoch - 1) epochs, size \(size), batch \(batch), \(workers) workers)")
             if !skipped.isEmpty { print("skipped \(skipped.count) bad files per epoch, e.g. \(skipped[0].path): \(skipped[0].reason)") }

@@ -23,13 +23,13 @@ struct MetricsCommand: ParsableCommand {
         let registry = MetricRegistry()
         try registerBuiltinMetrics(in: registry)
         let descriptors = registry.descriptors(matching: pattern)
+        guard !descriptors.isEmpty else {
+            throw CLIError("no metric matches '\(pattern)'; available: \(registry.names().joined(separator: ", "))")
+        }
         if json {
             let listings = try descriptors.map { MetricListing($0, configurationKeys: try registry.configurationKeys($0.name)) }
             print(JSONLine.encode(listings))
             return
-        }
-        guard !descriptors.isEmpty else {
-            throw CLIError("no metric matches '\(pattern)'; available: \(registry.names().joined(separator: ", "))")
         }
         let rows = descriptors.map { descriptor in
             [

@@ -52,6 +52,9 @@ struct TrainCommand: ParsableCommand {
     @Flag(name: .customLong("flip"), help: "Augment with random horizontal flips (not for digits or text).")
     var flip = false
 
+    @Option(name: .customLong("crop-padding"), help: "Augment with random crops from the image padded by this many pixels (CIFAR: 4).")
+    var cropPadding = 0
+
     @Option(help: "Decode workers.")
     var workers = 2
 
@@ -91,6 +94,7 @@ struct TrainCommand: ParsableCommand {
         c.imageSize = imageSize
         c.channels = channels
         c.horizontalFlip = flip
+        c.cropPadding = cropPadding
         c.workers = workers
         let folder = output ?? "runs/\(model)"
         if FileManager.default.fileExists(atPath: (folder as NSString).appendingPathComponent("last.vision")) && !overwrite {

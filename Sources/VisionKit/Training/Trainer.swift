@@ -71,6 +71,7 @@ public final class Trainer {
         let preprocessing = SavedModelMetadata.Preprocessing(width: side, height: side, channels: channels, mean: mean, std: std)
         let evalTransform = try Self.evaluationTransform(preprocessing)
         var trainSteps: [any Transform] = [try Resize(.exact(width: side, height: side))]
+        if c.cropPadding > 0 { trainSteps.append(try RandomCrop(width: side, height: side, padding: c.cropPadding)) }
         if c.horizontalFlip { trainSteps.append(try RandomHorizontalFlip()) }
         trainSteps += [ToTensor(), try Normalize(mean: mean, std: std)]
         let trainTransform = try Compose(trainSteps)
@@ -262,6 +263,7 @@ public final class Trainer {
             "model": c.model, "epochs": "\(c.epochs)", "batch_size": "\(c.batchSize)", "learning_rate": "\(c.learningRate)",
             "optimizer": c.optimizer.rawValue, "momentum": "\(c.momentum)", "weight_decay": "\(c.weightDecay)",
             "schedule": c.schedule.rawValue, "seed": "\(c.seed)", "horizontal_flip": "\(c.horizontalFlip)",
+            "crop_padding": "\(c.cropPadding)",
         ]
     }
 }

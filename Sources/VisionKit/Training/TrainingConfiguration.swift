@@ -17,6 +17,8 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     /// 1 or 3; nil takes what most training images store.
     public var channels: Int?
     public var horizontalFlip = false
+    /// Random crops of the input size from the image padded by this many pixels (0: none).
+    public var cropPadding = 0
     public var workers = 2
     public var trainFraction = 0.8
     public var valFraction = 0.1

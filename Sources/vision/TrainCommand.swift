@@ -101,7 +101,13 @@ struct TrainCommand: ParsableCommand {
             throw CLIError("\(folder) already holds a run; choose another --output or pass --overwrite")
         }
         try OutputFolder.prepare(folder)
-        let trainer = Trainer(root: data, configuration: c, output: folder, log: { line in if !quiet { print(line) } })
+        // Flush each line: progress must show up promptly in logs and pipes, not at exit.
+        let trainer = Trainer(root: data, configuration: c, output: folder, log: { line in
+            if !quiet {
+                print(line)
+                fflush(stdout)
+            }
+        })
         let result = try trainer.run()
         print(String(format: "best validation accuracy %.2f%%", result.bestValAccuracy * 100)
               + (result.testAccuracy.map { String(format: ", test accuracy %.2f%% (images the model never saw)", $0 * 100) } ?? ""))

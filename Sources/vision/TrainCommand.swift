@@ -105,7 +105,7 @@ struct TrainCommand: ParsableCommand {
         let trainer = Trainer(root: data, configuration: c, output: folder, log: { line in
             if !quiet {
                 print(line)
-                fflush(stdout)
+                fflush(nil)
             }
         })
         let result = try trainer.run()

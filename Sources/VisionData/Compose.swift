@@ -5,10 +5,11 @@ public struct Compose: Transform {
     public let transforms: [any Transform]
     private let steps: [any Transform]
 
-    /// Checks that each step accepts what the one before produces, starting from an 8-bit image.
-    public init(_ transforms: [any Transform]) throws(TransformError) {
+    /// Checks that each step accepts what the one before produces, starting from an 8-bit image
+    /// (or from a float tensor when `startsFromTensor`, for steps nested after ToTensor).
+    public init(_ transforms: [any Transform], startsFromTensor: Bool = false) throws(TransformError) {
         self.transforms = transforms
-        var producesTensor = false
+        var producesTensor = startsFromTensor
         for transform in transforms {
             switch transform.kind {
             case .image where producesTensor: throw .expectedImage(transform: transform.description)
@@ -66,12 +67,13 @@ public struct RandomApply: Transform {
 
     public init(_ transforms: [any Transform], p: Double = 0.5) throws(TransformError) {
         guard (0...1).contains(p) else { throw .invalidParameter(transform: "RandomApply", detail: "expected p in [0, 1], got \(p)") }
-        self.transforms = try Compose(transforms)
-        self.p = p
         let kinds = transforms.map(\.kind)
         if kinds.contains(.imageToTensor) {
             throw .invalidParameter(transform: "RandomApply", detail: "expected steps that keep the value's kind, got ToTensor")
         }
+        // Tensor steps (noise, erasing, normalise) nest after ToTensor: check them from a tensor.
+        self.transforms = try Compose(transforms, startsFromTensor: kinds.contains(.tensor) && !kinds.contains(.image))
+        self.p = p
     }
 
     public var kind: TransformKind { transforms.kind }

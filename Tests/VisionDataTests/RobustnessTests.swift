@@ -53,3 +53,19 @@ import VisionTestSupport
         }
     }
 }
+
+@Suite struct RandomApplyKindsTests {
+    @Test func randomApplyWrapsTensorTransformsAfterToTensor() throws {
+        let pipeline = try Compose([ToTensor(), try RandomApply([try GaussianNoise(sigma: 0.1)], p: 1)])
+        var generator = RandomGenerator(seed: 2)
+        let image = try Image(width: 4, height: 4, channels: 3)
+        guard case .tensor(let out) = try pipeline.apply(.image(image), using: &generator) else {
+            Issue.record("expected a tensor")
+            return
+        }
+        #expect(out.values.contains { $0 != 0 })  // the noise was applied
+        // Image steps still nest before ToTensor, and mixing kinds is caught.
+        _ = try Compose([try RandomApply([try RandomHorizontalFlip()]), ToTensor()])
+        #expect(throws: TransformError.self) { _ = try Compose([try RandomApply([try GaussianNoise()]), ToTensor()]) }
+    }
+}

@@ -1,1 +1,0 @@
-/// Built-in model plugins, one file per family.

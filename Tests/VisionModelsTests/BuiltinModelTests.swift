@@ -1,0 +1,107 @@
+import Foundation
+import Testing
+import VisionKit
+import VisionModels
+import VisionNN
+import VisionTensor
+
+extension ModelPluginTests {
+    /// Every registered model, driven by the registry: builds, runs, trains, replaces its head.
+    @Suite struct BuiltinModelTests {
+        static let names = (try? ModelTesting.registry().names()) ?? []
+
+        /// (classes, channels, size): each class count meets each channel count, and each size is used.
+        static let variants: [(classes: Int, channels: Int, size: InputSize)] = [
+            (2, 1, InputSize(32)), (10, 3, InputSize(32)), (2, 3, InputSize(height: 40, width: 36)), (10, 1, InputSize(40)),
+        ]
+
+        @Test func theBuiltinsAreRegistered() throws {
+            #expect(Self.names == [
+                "defectnet", "lenet", "linear", "mlp", "mobilenetv2", "resnet18", "resnet20", "resnet32", "resnet34", "resnet44",
+                "resnet56", "vgg",
+            ])
+            #expect(try ModelTesting.registry().names(matching: "resnet*") == ["resnet18", "resnet20", "resnet32", "resnet34", "resnet44", "resnet56"])
+        }
+
+        @Test(arguments: names)
+        func buildsAndRunsForEveryShape(name: String) throws {
+            let registry = try ModelTesting.registry()
+            for variant in Self.variants {
+                let model = try registry.make(name, classes: variant.classes, inputChannels: variant.channels, inputSize: variant.size, seed: 1)
+                #expect(model.classes == variant.classes && model.pluginName == name)
+                let (images, _) = ModelTesting.batch(2, channels: variant.channels, inputSize: variant.size, classes: variant.classes)
+                let logits = try GradientMode.withoutGradients { try model(images) }
+                #expect(logits.shape == [2, variant.classes], "\(name) \(variant)")
+                #expect(logits.scalars.allSatisfy { $0.isFinite }, "\(name) \(variant): non-finite logits")
+                // The analytic shape propagation behind the MAC count agrees with the forward pass.
+                let inferred = try ModelComplexity.outputShape(model, inputChannels: variant.channels, inputSize: variant.size)
+                #expect(inferred == [1, variant.classes], "\(name) \(variant): inferred \(inferred)")
+                let features = try GradientMode.withoutGradients { try model.features(images) }
+                #expect(features.shape == [2, model.featureCount], "\(name) \(variant)")
+            }
+        }
+
+        @Test(arguments: names)
+        func trainingLowersTheLoss(name: String) throws {
+            let registry = try ModelTesting.registry()
+            let size = InputSize(32)
+            let model = try registry.make(name, classes: 3, inputChannels: 3, inputSize: size, seed: 3)
+            let (images, labels) = ModelTesting.batch(2, channels: 3, inputSize: size, classes: 3)
+            let (before, after) = try ModelTesting.trainingLosses(model, images: images, labels: labels)
+            #expect(before.isFinite && after.isFinite)
+            #expect(after < before, "\(name): loss \(before) → \(after)")
+        }
+
+        @Test(arguments: names)
+        func headReplacementKeepsTheFeatures(name: String) throws {
+            let registry = try ModelTesting.registry()
+            let size = InputSize(32)
+            let model = try registry.make(name, classes: 10, inputChannels: 1, inputSize: size, seed: 5)
+            let before = Dictionary(uniqueKeysWithValues: model.namedParameters().map { ($0.name, $0.tensor.scalars) })
+            let featureNames = model.featureParameterNames
+            try model.replaceHead(classes: 4, seed: 9)
+            #expect(model.classes == 4)
+            let after = Dictionary(uniqueKeysWithValues: model.namedParameters().map { ($0.name, $0.tensor.scalars) })
+            #expect(Set(after.keys) == Set(before.keys), "\(name): parameter names changed")
+            for feature in featureNames { #expect(after[feature] == before[feature], "\(name): \(feature) changed") }
+            let headNames = Set(after.keys).subtracting(featureNames)
+            #expect(!headNames.isEmpty && headNames.allSatisfy { $0.hasPrefix(model.headName + ".") })
+            let (images, _) = ModelTesting.batch(2, channels: 1, inputSize: size, classes: 4)
+            #expect(try GradientMode.withoutGradients { try model(images) }.shape == [2, 4])
+            // Freezing the features leaves only the new head to train.
+            model.freeze(matching: "")
+            model.unfreeze()
+            for feature in featureNames { model.freeze(matching: feature) }
+            #expect(model.trainableParameters.count == headNames.count)
+        }
+
+        @Test(arguments: names)
+        func defaultsAreConsistent(name: String) throws {
+            let plugin = try ModelTesting.registry().plugin(named: name)
+            let preprocessing = plugin.defaultPreprocessing
+            #expect(preprocessing.mean.count == preprocessing.channels && preprocessing.std.count == preprocessing.channels)
+            #expect(preprocessing.inputSize.covers(try plugin.minimumInputSize(configuration: [:])))
+            #expect(!plugin.summary.isEmpty && !plugin.summary.contains("\n"))
+            // The resolved configuration is complete and accepted back unchanged.
+            let resolved = try plugin.resolveConfiguration([:])
+            #expect(Set(resolved.keys) == Set(plugin.configurationKeys))
+            #expect(try plugin.resolveConfiguration(resolved) == resolved)
+            // Preprocessing travels in the model file as JSON.
+            let data = try JSONEncoder().encode(preprocessing)
+            #expect(try JSONDecoder().decode(Preprocessing.self, from: data) == preprocessing)
+        }
+
+        @Test func sameSeedSameWeights() throws {
+            let registry = try ModelTesting.registry()
+            let a = try registry.make("resnet20", classes: 10, inputChannels: 3, inputSize: InputSize(32), seed: 42)
+            let b = try registry.make("resnet20", classes: 10, inputChannels: 3, inputSize: InputSize(32), seed: 42)
+            #expect(a.namedParameters().map(\.tensor.scalars) == b.namedParameters().map(\.tensor.scalars))
+            // Wrapping VisionNN's ResNetCIFAR keeps its names and its draws (the golden model's).
+            var generator = SeededGenerator(seed: 42)
+            let reference = ResNetCIFAR(depth: 20, inputChannels: 3, classes: 10, generator: &generator)
+            #expect(a.namedParameters().map(\.name) == reference.namedParameters().map(\.name))
+            #expect(a.namedParameters().map(\.tensor.scalars) == reference.namedParameters().map(\.tensor.scalars))
+            #expect(a.parameterCount == 269_722)
+        }
+    }
+}

@@ -50,10 +50,19 @@ final class DNNLContext: @unchecked Sendable {
     }
 }
 
-/// Sets oneDNN's (OpenMP's) thread count; effective only before the first op runs.
+/// Sets oneDNN's (OpenMP's) thread count for the calling thread and the ones it starts.
+///
+/// Debian's oneDNN runs on libgomp, which reads OMP_NUM_THREADS once when it is loaded (before
+/// `main`), so the setting goes through `omp_set_num_threads`, looked up at run time so that
+/// nothing links against a particular OpenMP runtime.
 public enum ComputeThreads {
+    private typealias SetThreads = @convention(c) (Int32) -> Void
+
     public static func configure(threads: Int) {
-        setenv("OMP_NUM_THREADS", String(max(1, threads)), 1)
+        let count = Int32(max(1, min(threads, 1024)))
+        setenv("OMP_NUM_THREADS", String(count), 1)
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "omp_set_num_threads") else { return }
+        unsafeBitCast(symbol, to: SetThreads.self)(count)
     }
 }
 

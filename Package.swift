@@ -130,7 +130,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VisionKitTests",
-            dependencies: ["VisionKit", "VisionNN", "VisionTensor", "VisionData", "SafeTensors", "VisionTestSupport"],
+            dependencies: ["VisionKit", "VisionModels", "VisionNN", "VisionTensor", "VisionData", "SafeTensors", "VisionTestSupport"],
             path: "Tests/VisionKitTests"
         ),
         .testTarget(

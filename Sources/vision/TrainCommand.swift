@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import VisionKit
-import VisionNN
 
 /// `vision train`: a model from a folder of labelled images.
 struct TrainCommand: ParsableCommand {
@@ -19,8 +18,11 @@ struct TrainCommand: ParsableCommand {
     @Argument(help: "The dataset root or CSV manifest.")
     var data: String
 
-    @Option(help: "Model: \(ReferenceModels.names.joined(separator: ", ")).")
+    @Option(help: "A registered model (see `vision models`) or a model YAML file.")
     var model = "lenet"
+
+    @Option(name: .customLong("plugin-dir"), help: "Also load YAML models from this folder (repeatable; VISION_PLUGIN_PATH too).")
+    var pluginDirectories: [String] = []
 
     @Option(help: "Epochs.")
     var epochs = 10
@@ -74,9 +76,6 @@ struct TrainCommand: ParsableCommand {
         if TrainingConfiguration.ScheduleKind(rawValue: schedule) == nil {
             throw ValidationError("--schedule must be one of constant, cosine, step, onecycle, warmup-cosine; got '\(schedule)'")
         }
-        if !ReferenceModels.names.contains(model) {
-            throw ValidationError("unknown model '\(model)'; available: \(ReferenceModels.names.joined(separator: ", "))")
-        }
         if epochs <= 0 || batchSize <= 0 || learningRate <= 0 { throw ValidationError("--epochs, --batch-size and --lr must be positive") }
         if let channels, channels != 1 && channels != 3 { throw ValidationError("--channels must be 1 or 3, got \(channels)") }
     }
@@ -100,9 +99,11 @@ struct TrainCommand: ParsableCommand {
         if FileManager.default.fileExists(atPath: (folder as NSString).appendingPathComponent("last.vision")) && !overwrite {
             throw CLIError("\(folder) already holds a run; choose another --output or pass --overwrite")
         }
-        try OutputFolder.prepare(folder)
         // Flush each line: progress must show up promptly in logs and pipes, not at exit.
-        let trainer = Trainer(root: data, configuration: c, output: folder, log: { line in
+        let registry = try ModelsCommand.makeRegistry(pluginDirectories: pluginDirectories)
+        _ = try registry.resolve(nameOrPath: model)  // an unknown name fails before the folder is made
+        try OutputFolder.prepare(folder)
+        let trainer = Trainer(root: data, configuration: c, output: folder, registry: registry, log: { line in
             if !quiet {
                 print(line)
                 fflush(nil)
@@ -128,6 +129,9 @@ struct EvaluateCommand: ParsableCommand {
     @Argument(help: "The dataset root.")
     var data: String
 
+    @Option(name: .customLong("plugin-dir"), help: "Also load YAML models from this folder (repeatable).")
+    var pluginDirectories: [String] = []
+
     @Option(help: "Which images: test, val, train or all. test = exactly the images the model's split held out.")
     var split = "test"
 
@@ -141,7 +145,8 @@ struct EvaluateCommand: ParsableCommand {
     }
 
     func run() throws {
-        let result = try Evaluator.evaluate(modelPath: modelPath, root: data, split: split)
+        let result = try Evaluator.evaluate(
+            modelPath: modelPath, root: data, split: split, registry: ModelsCommand.makeRegistry(pluginDirectories: pluginDirectories))
         let matrix = result.confusionMatrix
         var perClass: [[String: Any]] = []
         for (index, name) in result.classes.enumerated() {

@@ -2,6 +2,7 @@ import Foundation
 import SafeTensors
 import Testing
 import VisionKit
+import VisionModels
 import VisionNN
 import VisionTensor
 import VisionTestSupport
@@ -63,6 +64,12 @@ import VisionTestSupport
 @Suite(.serialized) struct TrainerTests {
     static let digits = Fixtures.path("datasets/digits")
 
+    static func registry() throws -> ModelRegistry {
+        let registry = ModelRegistry()
+        try registerBuiltinModels(in: registry)
+        return registry
+    }
+
     func configuration(epochs: Int = 3) -> TrainingConfiguration {
         var c = TrainingConfiguration()
         c.model = "lenet"
@@ -75,7 +82,7 @@ import VisionTestSupport
 
     @Test func trainsOnDigitsAndTestsOnUnseenImages() throws {
         let output = try Fixtures.temporaryDirectory()
-        let result = try Trainer(root: Self.digits, configuration: configuration(), output: output, log: { _ in }).run()
+        let result = try Trainer(root: Self.digits, configuration: configuration(), output: output, registry: Self.registry(), log: { _ in }).run()
         #expect(result.history.count == 3)
         #expect(result.history.last!.trainLoss < result.history.first!.trainLoss)
         #expect(result.bestValAccuracy > 0.6)
@@ -89,7 +96,7 @@ import VisionTestSupport
         #expect(csv.hasPrefix("epoch,train_loss,train_accuracy,val_loss,val_accuracy,learning_rate"))
 
         // Evaluation reads the split from the model file: exactly the held-out images.
-        let evaluation = try Evaluator.evaluate(modelPath: result.bestModelPath, root: Self.digits, split: "test")
+        let evaluation = try Evaluator.evaluate(modelPath: result.bestModelPath, root: Self.digits, split: "test", registry: Self.registry())
         #expect(abs(evaluation.accuracy - test) < 1e-9)
         let (_, metadata) = try SavedModel.read(result.bestModelPath)
         let testPaths = Set(metadata.split.filter { $0.split == "test" }.map(\.path))
@@ -100,8 +107,8 @@ import VisionTestSupport
 
     @Test func sameSeedGivesIdenticalModelFiles() throws {
         let a = try Fixtures.temporaryDirectory(), b = try Fixtures.temporaryDirectory()
-        _ = try Trainer(root: Self.digits, configuration: configuration(epochs: 1), output: a, log: { _ in }).run()
-        _ = try Trainer(root: Self.digits, configuration: configuration(epochs: 1), output: b, log: { _ in }).run()
+        _ = try Trainer(root: Self.digits, configuration: configuration(epochs: 1), output: a, registry: Self.registry(), log: { _ in }).run()
+        _ = try Trainer(root: Self.digits, configuration: configuration(epochs: 1), output: b, registry: Self.registry(), log: { _ in }).run()
         let first = try Data(contentsOf: URL(fileURLWithPath: a + "/last.vision"))
         let second = try Data(contentsOf: URL(fileURLWithPath: b + "/last.vision"))
         // The metadata names the dataset root only, so the files must match byte for byte.
@@ -111,11 +118,11 @@ import VisionTestSupport
     @Test func badInputsStopBeforeTraining() throws {
         let output = try Fixtures.temporaryDirectory()
         #expect(throws: (any Error).self) {
-            _ = try Trainer(root: output + "/missing", configuration: configuration(), output: output, log: { _ in }).run()
+            _ = try Trainer(root: output + "/missing", configuration: configuration(), output: output, registry: Self.registry(), log: { _ in }).run()
         }
         var zero = configuration()
         zero.epochs = 0
-        #expect { _ = try Trainer(root: Self.digits, configuration: zero, output: output, log: { _ in }).run() } throws: {
+        #expect { _ = try Trainer(root: Self.digits, configuration: zero, output: output, registry: Self.registry(), log: { _ in }).run() } throws: {
             "\($0)".contains("must be positive")
         }
     }

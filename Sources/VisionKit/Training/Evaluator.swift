@@ -45,14 +45,17 @@ public enum Evaluator {
     /// Evaluates `modelPath` on `root`: `split` is train, val, test or all. For test/val/train the
     /// images are exactly those the model file's split put there (same root), or the tree's own
     /// split folders.
-    public static func evaluate(modelPath: String, root: String, split: String, workers: Int = 2) throws -> EvaluationResult {
+    public static func evaluate(modelPath: String, root: String, split: String, registry: ModelRegistry, workers: Int = 2) throws
+        -> EvaluationResult
+    {
         let (weights, metadata) = try SavedModel.read(modelPath)
         let dataset = try Dataset.load(root)
         let unknown = dataset.classes.filter { !metadata.classes.contains($0) }
         if !unknown.isEmpty { throw EvaluationError.unknownClasses(unknown) }
         let p = metadata.preprocessing
-        let model = try ReferenceModels.make(
-            metadata.plugin, inputChannels: p.channels, classes: metadata.classes.count, inputSize: (p.height, p.width), seed: 0)
+        let model = try registry.make(
+            try registry.resolve(nameOrPath: metadata.plugin), classes: metadata.classes.count, inputChannels: p.channels,
+            inputSize: InputSize(height: p.height, width: p.width))
         try model.load(weights)
         model.eval()
         let recorded = Dictionary(metadata.split.map { ($0.path, $0.split) }, uniquingKeysWith: { a, _ in a })

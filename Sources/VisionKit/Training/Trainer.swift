@@ -34,12 +34,16 @@ public final class Trainer {
     public let root: String
     public let configuration: TrainingConfiguration
     public let output: String
+    /// Where `configuration.model` (a registered name or a YAML file) is looked up.
+    public let registry: ModelRegistry
     private let log: (String) -> Void
 
-    public init(root: String, configuration: TrainingConfiguration, output: String, log: @escaping (String) -> Void = { print($0) }) {
+    public init(root: String, configuration: TrainingConfiguration, output: String, registry: ModelRegistry,
+                log: @escaping (String) -> Void = { print($0) }) {
         self.root = root
         self.configuration = configuration
         self.output = output
+        self.registry = registry
         self.log = log
     }
 
@@ -48,6 +52,7 @@ public final class Trainer {
         guard c.epochs > 0, c.batchSize > 0, c.learningRate > 0 else {
             throw TrainingError.invalidConfiguration("epochs, batch size and learning rate must be positive")
         }
+        let plugin = try registry.resolve(nameOrPath: c.model)
         let dataset = try Dataset.load(root)
         guard dataset.classes.count >= 2 else {
             throw TrainingError.invalidConfiguration("found \(dataset.classes.count) class in \(root); a classifier needs at least 2")
@@ -60,8 +65,10 @@ public final class Trainer {
         if trainItems.isEmpty { throw TrainingError.emptySplit("train") }
         if valItems.isEmpty { throw TrainingError.emptySplit("validation") }
 
-        let side = c.imageSize ?? TrainingConfiguration.defaultImageSize(for: c.model)
+        let side = c.imageSize ?? plugin.defaultPreprocessing.inputSize.height
         let channels = try c.channels ?? majorityChannels(trainItems)
+        // Refuse an input the architecture cannot take before any image is read.
+        try registry.validate(plugin, classes: dataset.classes.count, inputChannels: channels, inputSize: InputSize(height: side, width: side))
         let layout: ChannelLayout = channels == 1 ? .gray : .rgb
         log("data: \(dataset.items.count) images, \(dataset.classes.count) classes (\(dataset.classes.joined(separator: ", "))); split train \(trainItems.count) / val \(valItems.count) / test \(testItems.count) (seed \(c.seed))")
 
@@ -77,7 +84,8 @@ public final class Trainer {
         let trainTransform = try Compose(trainSteps)
 
         ComputeThreads.configure(threads: ProcessInfo.processInfo.activeProcessorCount)
-        let model = try ReferenceModels.make(c.model, inputChannels: channels, classes: dataset.classes.count, inputSize: (side, side), seed: c.seed)
+        let model = try registry.make(plugin, classes: dataset.classes.count, inputChannels: channels,
+                                      inputSize: InputSize(height: side, width: side), seed: c.seed)
         let parameters = model.trainableParameters
         let trainLoader = try DataLoader(items: trainItems, transform: trainTransform, options: LoaderOptions(
             batchSize: c.batchSize, shuffle: true, dropLast: trainItems.count > c.batchSize, seed: c.seed, workers: c.workers, layout: layout))

@@ -25,13 +25,4 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var testFraction = 0.1
 
     public init() {}
-
-    /// The input side a reference architecture expects by default.
-    public static func defaultImageSize(for model: String) -> Int {
-        switch model {
-        case "lenet": return 28
-        case "defectnet": return 128
-        default: return 32
-        }
-    }
 }

@@ -2,6 +2,9 @@ import VisionTensor
 
 /// CIFAR ResNet (He et al. 2016, §4.2) with parameter-free "option A" shortcuts; depth 6n + 2
 /// (20, 32, 44, 56, …). Names match akamaster/pytorch_resnet_cifar10 and the golden model.
+/// Weights start from PyTorch's default initialisation: with batch norm after every conv,
+/// Kaiming-normal's 2.5× larger weights shrink the effective learning rate about sixfold, and
+/// short schedules (30 epochs) learn visibly slower.
 public final class ResNetCIFAR: Module {
     public let conv1: Conv2d, bn1: BatchNorm2d
     public let layer1: Sequential, layer2: Sequential, layer3: Sequential
@@ -9,7 +12,7 @@ public final class ResNetCIFAR: Module {
 
     public init(depth: Int = 20, inputChannels: Int = 3, classes: Int = 10, generator: inout SeededGenerator) {
         let blocks = max((depth - 2) / 6, 1)
-        conv1 = Conv2d(inputChannels, 16, kernel: 3, padding: 1, bias: false, initializer: .kaimingNormal, generator: &generator)
+        conv1 = Conv2d(inputChannels, 16, kernel: 3, padding: 1, bias: false, generator: &generator)
         bn1 = BatchNorm2d(16)
         var inPlanes = 16
         func stage(_ planes: Int, _ stride: Int) -> Sequential {
@@ -23,7 +26,7 @@ public final class ResNetCIFAR: Module {
         layer1 = stage(16, 1)
         layer2 = stage(32, 2)
         layer3 = stage(64, 2)
-        linear = Linear(64, classes, initializer: .kaimingNormal, generator: &generator)
+        linear = Linear(64, classes, generator: &generator)
     }
 
     override public var children: [(name: String, module: Module)] {
@@ -40,7 +43,7 @@ public final class ResNetCIFAR: Module {
     override public func forward(_ x: Tensor) throws -> Tensor { try linear(features(x)) }
 
     public func replaceHead(classes: Int, generator: inout SeededGenerator) {
-        linear = Linear(64, classes, initializer: .kaimingNormal, generator: &generator)
+        linear = Linear(64, classes, generator: &generator)
     }
 }
 
@@ -51,9 +54,9 @@ public final class BasicBlock: Module {
     let padChannels: Int
 
     public init(_ inPlanes: Int, _ planes: Int, stride: Int, generator: inout SeededGenerator) {
-        conv1 = Conv2d(inPlanes, planes, kernel: 3, stride: stride, padding: 1, bias: false, initializer: .kaimingNormal, generator: &generator)
+        conv1 = Conv2d(inPlanes, planes, kernel: 3, stride: stride, padding: 1, bias: false, generator: &generator)
         bn1 = BatchNorm2d(planes)
-        conv2 = Conv2d(planes, planes, kernel: 3, padding: 1, bias: false, initializer: .kaimingNormal, generator: &generator)
+        conv2 = Conv2d(planes, planes, kernel: 3, padding: 1, bias: false, generator: &generator)
         bn2 = BatchNorm2d(planes)
         self.stride = stride
         padChannels = stride != 1 || inPlanes != planes ? planes / 4 : 0

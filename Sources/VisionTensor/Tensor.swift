@@ -27,12 +27,13 @@ public final class Tensor: @unchecked Sendable, CustomStringConvertible {
     public var grad: Tensor?
     /// The op that produced this tensor, while a gradient tape holds it.
     var node: Node?
-    /// Bumped by `markModified()`: oneDNN caches the reordered copy of a weight for inference
-    /// and reuses it until the weight's version changes.
-    public private(set) var version = 0
+    /// Changes whenever the values may have changed (writes through `pointer`, `markModified()`):
+    /// inference caches derived copies of weights (reordered, batch norm folded in) and reuses
+    /// them while the version stays the same. Shared by every tensor over the same storage.
+    public var version: Int { storage.version }
 
-    /// Call after changing the values in place (optimizers and weight loading do).
-    public func markModified() { version &+= 1 }
+    /// Call after changing the values in place through other means than `pointer`.
+    public func markModified() { storage.version &+= 1 }
 
     public init(shape: [Int], storage: TensorStorage, requiresGrad: Bool = false) {
         self.shape = shape
@@ -78,7 +79,7 @@ public final class Tensor: @unchecked Sendable, CustomStringConvertible {
     /// reordered and folded weights) are rebuilt. Read through `values` to avoid that.
     public var pointer: UnsafeMutablePointer<Float> {
         makeRowMajor()
-        version &+= 1
+        storage.version &+= 1
         return storage.pointer
     }
 
@@ -144,6 +145,7 @@ public final class Tensor: @unchecked Sendable, CustomStringConvertible {
         var wanted = target
         if dnnl_memory_desc_equal(&current, &wanted) != 0 { return }
         let converted = try DNNLContext.shared().reordered(storage, from: current, to: target)
+        converted.version = storage.version &+ 1
         storage = converted
         var p = try plainDescriptor(shape.isEmpty ? [1] : shape, plainTag(rank: max(shape.count, 1)))
         layout = dnnl_memory_desc_equal(&wanted, &p) != 0 ? nil : target

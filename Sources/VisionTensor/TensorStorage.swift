@@ -6,6 +6,9 @@
 public final class TensorStorage: @unchecked Sendable {
     public let pointer: UnsafeMutablePointer<Float>
     public let count: Int
+    /// Bumped whenever a tensor hands out this storage for writing (see `Tensor.version`). It
+    /// lives here, not on the tensor, because detached tensors share the storage.
+    public internal(set) var version = 0
 
     /// Zero-filled storage for `count` floats.
     public convenience init(count: Int) {

@@ -68,7 +68,9 @@ enum DNNLConvolution {
         else {
             return DNNLOperand(index: index, descriptor: user, pointer: UnsafeMutableRawPointer(storage.pointer))
         }
-        let cacheable = !GradientMode.isEnabled || !weight.requiresGrad
+        // Only in inference: during training the weights change every step, and the backward
+        // pass sees them through detached tensors.
+        let cacheable = !GradientMode.isEnabled
         let key = DNNLContext.describe(wanted)
         if cacheable, let cached = WeightCache.shared.lookup(storage, version: weight.version, layout: key) {
             keepAlive.append(cached)

@@ -11,9 +11,12 @@ extension ModelPluginTests {
         static let names = (try? ModelTesting.registry().names()) ?? []
 
         /// (classes, channels, size): each class count meets each channel count, and each size is used.
-        static let variants: [(classes: Int, channels: Int, size: InputSize)] = [
-            (2, 1, InputSize(32)), (10, 3, InputSize(32)), (2, 3, InputSize(height: 40, width: 36)), (10, 1, InputSize(40)),
-        ]
+        /// Every combination of 2 and 10 classes, 1 and 3 channels and two input sizes.
+        static let variants: [(classes: Int, channels: Int, size: InputSize)] = [2, 10].flatMap { classes in
+            [1, 3].flatMap { channels in
+                [InputSize(32), InputSize(height: 40, width: 36)].map { (classes, channels, $0) }
+            }
+        }
 
         @Test func theBuiltinsAreRegistered() throws {
             #expect(Self.names == [

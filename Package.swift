@@ -103,6 +103,11 @@ let package = Package(
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             path: "Tests/VisionTestSupport"
         ),
+        .target(
+            name: "VisionGoldenSupport",
+            dependencies: ["VisionTensor", "SafeTensors", "VisionTestSupport"],
+            path: "Tests/VisionGoldenSupport"
+        ),
         .testTarget(
             name: "VisionImageTests",
             dependencies: ["VisionImage", "VisionTestSupport"],
@@ -115,12 +120,12 @@ let package = Package(
         ),
         .testTarget(
             name: "VisionTensorTests",
-            dependencies: ["VisionTensor", "SafeTensors", "VisionTestSupport"],
+            dependencies: ["VisionTensor", "SafeTensors", "VisionTestSupport", "VisionGoldenSupport"],
             path: "Tests/VisionTensorTests"
         ),
         .testTarget(
             name: "VisionNNTests",
-            dependencies: ["VisionNN", "VisionTensor", "SafeTensors", "VisionTestSupport"],
+            dependencies: ["VisionNN", "VisionTensor", "SafeTensors", "VisionTestSupport", "VisionGoldenSupport"],
             path: "Tests/VisionNNTests"
         ),
         .testTarget(

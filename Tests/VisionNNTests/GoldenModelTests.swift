@@ -1,6 +1,7 @@
 import Foundation
 import SafeTensors
 import Testing
+import VisionGoldenSupport
 import VisionNN
 import VisionTensor
 import VisionTestSupport

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VisionGoldenSupport
 import VisionNN
 import VisionTensor
 import VisionTestSupport

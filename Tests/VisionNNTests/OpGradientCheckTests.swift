@@ -1,4 +1,5 @@
 import Testing
+import VisionGoldenSupport
 import VisionNN
 import VisionTensor
 

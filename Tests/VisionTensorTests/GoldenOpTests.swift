@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VisionGoldenSupport
 import VisionTensor
 import VisionTestSupport
 

@@ -5,14 +5,14 @@ import VisionTensor
 import VisionTestSupport
 
 /// A golden file from fixtures/golden (PyTorch references) with its tolerance.
-struct Golden {
-    let name: String
-    let file: SafeTensors
-    let params: [String: Any]
-    let atol: Float
-    let rtol: Float
+public struct Golden {
+    public let name: String
+    public let file: SafeTensors
+    public let params: [String: Any]
+    public let atol: Float
+    public let rtol: Float
 
-    init(_ name: String) throws {
+    public init(_ name: String) throws {
         self.name = name
         file = try SafeTensors.read(contentsOf: Fixtures.path("golden/\(name).safetensors"))
         let paramsText = file.metadata["params"] ?? "{}"
@@ -21,15 +21,15 @@ struct Golden {
         rtol = Float(file.metadata["rtol"] ?? "") ?? 1e-4
     }
 
-    func tensor(_ key: String, requiresGrad: Bool = false) throws -> Tensor {
+    public func tensor(_ key: String, requiresGrad: Bool = false) throws -> Tensor {
         let entry = try file.entry(key)
         return try Tensor(try file.floats(key), shape: entry.shape, requiresGrad: requiresGrad)
     }
 
-    func int(_ key: String) -> Int { (params[key] as? Int) ?? 0 }
+    public func int(_ key: String) -> Int { (params[key] as? Int) ?? 0 }
 
     /// Expects |actual − reference| ≤ atol + rtol·|reference| everywhere.
-    func expectClose(_ actual: Tensor?, _ key: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    public func expectClose(_ actual: Tensor?, _ key: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
         let reference = try file.floats(key)
         guard let actual else {
             Issue.record("\(name): no value for \(key)", sourceLocation: sourceLocation)
@@ -39,7 +39,7 @@ struct Golden {
         expectClose(actual.scalars, reference, key, sourceLocation: sourceLocation)
     }
 
-    func expectClose(_ actual: [Float], _ reference: [Float], _ key: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    public func expectClose(_ actual: [Float], _ reference: [Float], _ key: String, sourceLocation: SourceLocation = #_sourceLocation) {
         guard actual.count == reference.count else {
             Issue.record("\(name) \(key): \(actual.count) values, expected \(reference.count)", sourceLocation: sourceLocation)
             return
@@ -57,18 +57,14 @@ struct Golden {
 }
 
 /// Runs `body` once on each backend.
-func onEachBackend(_ body: (ComputeBackend) throws -> Void) rethrows {
+public func onEachBackend(_ body: (ComputeBackend) throws -> Void) rethrows {
     for backend in ComputeBackend.allCases {
         try ComputeBackend.with(backend) { try body(backend) }
     }
 }
 
 /// L = sum(output · grad_output), the golden files' loss.
-func goldenLoss(_ output: Tensor, _ gradOutput: Tensor) throws -> Tensor {
+public func goldenLoss(_ output: Tensor, _ gradOutput: Tensor) throws -> Tensor {
     sum(try multiply(output, gradOutput))
 }
 
-/// Backend tests share process-wide switches, so suites that flip them run serially.
-extension Trait where Self == ParallelizationTrait {
-    static var serialBackend: Self { .serialized }
-}

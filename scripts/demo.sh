@@ -17,5 +17,8 @@ echo
 echo "== 3. Evaluate the best model on the test images it never saw"
 $vision evaluate "$run/best.vision" "$data" --split test
 echo
+echo "== 4. Predict a few files with it"
+$vision infer "$run/best.vision" "$data/3/0003.png" "$data/7/0007.png" "$data/9/0009.png" --top-k 2
+echo
 echo "The model file is $run/best.vision (safetensors: loads in Python with safetensors.numpy.load_file);"
 echo "the per-epoch history is $run/metrics.csv."

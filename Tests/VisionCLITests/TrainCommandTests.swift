@@ -36,3 +36,28 @@ import VisionTestSupport
         #expect(broken.standardError.contains("broken.vision"))
     }
 }
+
+@Suite struct InferCommandTests {
+    @Test func predictsFilesFoldersAndStandardInput() throws {
+        let output = try Fixtures.temporaryDirectory() + "/run"
+        let digits = Fixtures.path("datasets/digits")
+        let train = try CLI.run(["train", digits, "--image-size", "8", "--epochs", "2", "--output", output, "--quiet"])
+        #expect(train.status == 0, "\(train.standardError)")
+        let model = output + "/best.vision"
+        let bad = Fixtures.path("images/pngsuite/corrupt/xcsn0g01.png")
+        let result = try CLI.run(["infer", model, digits + "/3/0003.png", bad, digits + "/7", "--format", "jsonl", "--top-k", "3"])
+        #expect(result.status == 1)  // one file failed
+        let lines = result.lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(lines.count == 2 + 179)  // one file, the corrupt one, and the 179 sevens
+        #expect(lines[0]["path"] as? String == digits + "/3/0003.png")
+        #expect((lines[0]["top"] as? [[String: Any]])?.count == 3)
+        #expect(lines[0]["label"] != nil && lines[0]["probability"] != nil)
+        #expect((lines[1]["error"] as? String)?.contains("CRC error") == true)
+        let sevens = lines.dropFirst(2).filter { $0["label"] as? String == "7" }.count
+        #expect(sevens > 100)
+        let piped = try CLI.run(["infer", model, "-", "--format", "csv"], input: digits + "/3/0003.png\n" + digits + "/5/0005.png\n")
+        #expect(piped.status == 0, "\(piped.standardError)")
+        #expect(piped.lines.first == "path,label,probability,error")
+        #expect(piped.lines.count == 3)
+    }
+}

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import VisionKit
+import VisionMetrics
 
 /// `vision train`: a model from a folder of labelled images.
 struct TrainCommand: ParsableCommand {
@@ -135,6 +136,18 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Which images: test, val, train or all. test = exactly the images the model's split held out.")
     var split = "test"
 
+    @Option(help: "Metrics to compute, comma-separated (see `vision metrics`), e.g. balanced_accuracy,f1,roc_auc.")
+    var metrics: String?
+
+    @Option(name: .customLong("positive-class"), help: "For defect and other binary questions: the class that matters.")
+    var positiveClass: String?
+
+    @Option(name: .customLong("target-recall"), help: "With --positive-class: the score threshold that reaches this recall, and the precision there.")
+    var targetRecall: Double?
+
+    @Option(name: .customLong("target-precision"), help: "With --positive-class: the threshold that reaches this precision, and the recall there.")
+    var targetPrecision: Double?
+
     @Flag(help: "Print one JSON document.")
     var json = false
 
@@ -142,6 +155,45 @@ struct EvaluateCommand: ParsableCommand {
         guard ["test", "val", "train", "all"].contains(split) else {
             throw ValidationError("--split must be test, val, train or all; got '\(split)'")
         }
+        if (targetRecall != nil || targetPrecision != nil) && positiveClass == nil {
+            throw ValidationError("--target-recall and --target-precision need --positive-class")
+        }
+        for value in [targetRecall, targetPrecision].compactMap({ $0 }) where !(0...1).contains(value) {
+            throw ValidationError("targets must be in [0, 1], got \(value)")
+        }
+    }
+
+    /// The requested metrics and operating points, by name; errors name the metric.
+    private func extraMetrics(_ result: EvaluationResult) throws -> ([String: Double], [String: [String: Double]]) {
+        let registry = MetricRegistry()
+        try registerBuiltinMetrics(in: registry)
+        var values: [String: Double] = [:]
+        var points: [String: [String: Double]] = [:]
+        let classes = result.classes.count
+        for name in (metrics ?? "").split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !name.isEmpty {
+            var metric = try registry.make(name, numClasses: classes)
+            try metric.update(predictions: result.predictions, scores: result.probabilities, targets: result.targets)
+            if let value = try metric.compute().value { values[name] = value }
+        }
+        if let positiveClass {
+            guard let positive = result.classes.firstIndex(of: positiveClass) else {
+                throw CLIError("--positive-class '\(positiveClass)' is not one of the model's classes: \(result.classes.joined(separator: ", "))")
+            }
+            let requests: [(String, String, Double?)] = [
+                ("precision_at_recall", "min_recall", targetRecall), ("recall_at_precision", "min_precision", targetPrecision),
+            ]
+            for (name, key, target) in requests {
+                guard let target else { continue }
+                var metric = try registry.make(name, numClasses: classes, configuration: [key: .double(target), "positive_class": .int(positive)])
+                try metric.update(predictions: result.predictions, scores: result.probabilities, targets: result.targets)
+                let computed = try metric.compute()
+                var point = computed.details
+                point["value"] = computed.value ?? Double.nan
+                if let threshold = computed.threshold { point["threshold"] = threshold }
+                points[name] = point
+            }
+        }
+        return (values, points)
     }
 
     func run() throws {
@@ -164,10 +216,13 @@ struct EvaluateCommand: ParsableCommand {
             mistakes.append((result.paths[row], result.classes[t], result.classes[p], result.probabilities[row * k + p]))
         }
         mistakes.sort { $0.3 > $1.3 }
+        let (extra, points) = try extraMetrics(result)
+        var metricValues = extra
+        metricValues["accuracy"] = result.accuracy
         if json {
             let document: [String: Any] = [
                 "accuracy": result.accuracy, "baseline_accuracy": result.baselineAccuracy,
-                "metrics": ["accuracy": result.accuracy], "per_class": perClass, "confusion_matrix": matrix,
+                "metrics": metricValues, "operating_points": points, "per_class": perClass, "confusion_matrix": matrix,
                 "mistakes": mistakes.prefix(20).map { ["path": $0.0, "true": $0.1, "predicted": $0.2, "confidence": Double($0.3)] },
                 "split": split, "images": result.targets.count,
             ]
@@ -185,6 +240,17 @@ struct EvaluateCommand: ParsableCommand {
         print(TextTable.render(header: ["class", "precision", "recall", "f1", "support"], rows: rows))
         print("confusion matrix (rows: true class, columns: predicted):")
         print(TextTable.render(header: ["true\\pred"] + result.classes, rows: matrix.enumerated().map { [result.classes[$0.offset]] + $0.element.map(String.init) }))
+        for (name, value) in extra.sorted(by: { $0.key < $1.key }) { print(String(format: "%@: %.4f", name, value)) }
+        if let positiveClass {
+            if let point = points["precision_at_recall"], let target = targetRecall {
+                print(point["threshold"].map { String(format: "'%@' at recall ≥ %.3f: threshold %.4f gives precision %.3f", positiveClass, target, $0, point["value"] ?? .nan) }
+                      ?? "'\(positiveClass)': no threshold reaches recall \(target)")
+            }
+            if let point = points["recall_at_precision"], let target = targetPrecision {
+                print(point["threshold"].map { String(format: "'%@' at precision ≥ %.3f: threshold %.4f gives recall %.3f", positiveClass, target, $0, point["value"] ?? .nan) }
+                      ?? "'\(positiveClass)': no threshold reaches precision \(target)")
+            }
+        }
         if result.accuracy < result.baselineAccuracy + 0.05 {
             print("warning: accuracy is not clearly above the majority-class baseline")
         }

@@ -16,6 +16,24 @@ import VisionTestSupport
             #expect(document[key] != nil, "\(key)")
         }
         #expect((document["confusion_matrix"] as? [[Int]])?.count == 10)
+
+        // Chosen metrics and the operating point for one class.
+        let chosen = try CLI.run([
+            "evaluate", output + "/best.vision", digits, "--json", "--metrics", "balanced_accuracy,f1,roc_auc",
+            "--positive-class", "8", "--target-recall", "0.9",
+        ])
+        #expect(chosen.status == 0, "\(chosen.standardError)")
+        let chosenDocument = try #require(try JSONSerialization.jsonObject(with: Data(chosen.standardOutput.utf8)) as? [String: Any])
+        let values = try #require(chosenDocument["metrics"] as? [String: Double])
+        #expect(Set(values.keys) == ["accuracy", "balanced_accuracy", "f1", "roc_auc"])
+        let point = try #require((chosenDocument["operating_points"] as? [String: [String: Double]])?["precision_at_recall"])
+        #expect(point["threshold"] != nil && point["value"] != nil)
+        let unknownMetric = try CLI.run(["evaluate", output + "/best.vision", digits, "--metrics", "f11"])
+        #expect(unknownMetric.status != 0)
+        #expect(unknownMetric.standardError.contains("did you mean 'f1'"))
+        let unknownClass = try CLI.run(["evaluate", output + "/best.vision", digits, "--positive-class", "defect", "--target-recall", "0.9"])
+        #expect(unknownClass.status != 0)
+        #expect(unknownClass.standardError.contains("'defect' is not one of the model's classes"))
         // An existing run is never overwritten unless asked.
         let again = try CLI.run(["train", digits, "--image-size", "8", "--epochs", "1", "--output", output, "--quiet"])
         #expect(again.status != 0)

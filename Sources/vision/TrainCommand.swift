@@ -58,6 +58,15 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("crop-padding"), help: "Augment with random crops from the image padded by this many pixels (CIFAR: 4).")
     var cropPadding = 0
 
+    @Option(name: .customLong("class-weights"), help: "'auto' weights the loss by inverse class frequency (imbalanced data); 'none' (default).")
+    var classWeights = "none"
+
+    @Flag(name: .customLong("balanced-sampling"), help: "Draw class-balanced training batches.")
+    var balancedSampling = false
+
+    @Option(name: .customLong("init-from"), help: "Fine-tune a saved .vision model (a different class count replaces its head).")
+    var initFrom: String?
+
     @Option(help: "Decode workers.")
     var workers = 2
 
@@ -78,6 +87,9 @@ struct TrainCommand: ParsableCommand {
             throw ValidationError("--schedule must be one of constant, cosine, step, onecycle, warmup-cosine; got '\(schedule)'")
         }
         if epochs <= 0 || batchSize <= 0 || learningRate <= 0 { throw ValidationError("--epochs, --batch-size and --lr must be positive") }
+        if classWeights != "auto" && classWeights != "none" {
+            throw ValidationError("--class-weights must be 'auto' or 'none', got '\(classWeights)'")
+        }
         if let channels, channels != 1 && channels != 3 { throw ValidationError("--channels must be 1 or 3, got \(channels)") }
     }
 
@@ -95,6 +107,9 @@ struct TrainCommand: ParsableCommand {
         c.channels = channels
         c.horizontalFlip = flip
         c.cropPadding = cropPadding
+        c.classWeights = classWeights == "auto"
+        c.balancedSampling = balancedSampling
+        c.initFrom = initFrom
         c.workers = workers
         let folder = output ?? "runs/\(model)"
         if FileManager.default.fileExists(atPath: (folder as NSString).appendingPathComponent("last.vision")) && !overwrite {

@@ -79,3 +79,28 @@ import VisionTestSupport
         #expect(piped.lines.count == 3)
     }
 }
+
+@Suite struct FineTuneTests {
+    @Test func initFromAModelWithAnotherClassCountReplacesTheHead() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        let digits = Fixtures.path("datasets/digits")
+        let base = try CLI.run(["train", digits, "--image-size", "8", "--epochs", "1", "--output", folder + "/base", "--quiet"])
+        #expect(base.status == 0, "\(base.standardError)")
+        // Fresh data: three of the classes only.
+        for label in ["0", "1", "2"] {
+            try FileManager.default.copyItem(atPath: digits + "/" + label, toPath: folder + "/three/" + label)
+        }
+        let tuned = try CLI.run([
+            "train", folder + "/three", "--init-from", folder + "/base/best.vision", "--epochs", "2", "--class-weights", "auto",
+            "--balanced-sampling", "--output", folder + "/tuned",
+        ])
+        #expect(tuned.status == 0, "\(tuned.standardError)")
+        #expect(tuned.standardOutput.contains("fine-tuning"))
+        #expect(tuned.standardOutput.contains("10 → 3 classes"))
+        #expect(tuned.standardOutput.contains("class weights"))
+        let evaluate = try CLI.run(["evaluate", folder + "/tuned/best.vision", folder + "/three", "--json"])
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(evaluate.standardOutput.utf8)) as? [String: Any])
+        #expect((document["confusion_matrix"] as? [[Int]])?.count == 3)
+        #expect((document["accuracy"] as? Double ?? 0) > 0.8)
+    }
+}

@@ -52,7 +52,9 @@ public final class Trainer {
         guard c.epochs > 0, c.batchSize > 0, c.learningRate > 0 else {
             throw TrainingError.invalidConfiguration("epochs, batch size and learning rate must be positive")
         }
-        let plugin = try registry.resolve(nameOrPath: c.model)
+        // Fine-tuning keeps the saved model's architecture and input preprocessing size.
+        let initial = try c.initFrom.map { path throws -> (SafeTensors, SavedModelMetadata) in try SavedModel.read(path) }
+        let plugin = try registry.resolve(nameOrPath: initial?.1.plugin ?? c.model)
         let dataset = try Dataset.load(root)
         guard dataset.classes.count >= 2 else {
             throw TrainingError.invalidConfiguration("found \(dataset.classes.count) class in \(root); a classifier needs at least 2")
@@ -65,8 +67,8 @@ public final class Trainer {
         if trainItems.isEmpty { throw TrainingError.emptySplit("train") }
         if valItems.isEmpty { throw TrainingError.emptySplit("validation") }
 
-        let side = c.imageSize ?? plugin.defaultPreprocessing.inputSize.height
-        let channels = try c.channels ?? majorityChannels(trainItems)
+        let side = initial?.1.preprocessing.height ?? c.imageSize ?? plugin.defaultPreprocessing.inputSize.height
+        let channels = try initial?.1.preprocessing.channels ?? c.channels ?? majorityChannels(trainItems)
         // Refuse an input the architecture cannot take before any image is read.
         try registry.validate(plugin, classes: dataset.classes.count, inputChannels: channels, inputSize: InputSize(height: side, width: side))
         let layout: ChannelLayout = channels == 1 ? .gray : .rgb
@@ -84,11 +86,34 @@ public final class Trainer {
         let trainTransform = try Compose(trainSteps)
 
         ComputeThreads.configure(threads: ProcessInfo.processInfo.activeProcessorCount)
-        let model = try registry.make(plugin, classes: dataset.classes.count, inputChannels: channels,
+        let model: ClassifierModel
+        if let (weights, saved) = initial {
+            model = try registry.make(plugin, classes: saved.classes.count, inputChannels: channels,
                                       inputSize: InputSize(height: side, width: side), seed: c.seed)
+            try model.load(weights)
+            if saved.classes != dataset.classes {
+                try model.replaceHead(classes: dataset.classes.count, seed: c.seed)
+                log("fine-tuning \(c.initFrom ?? ""): \(saved.classes.count) → \(dataset.classes.count) classes, new head")
+            } else {
+                log("fine-tuning \(c.initFrom ?? "") on the same \(saved.classes.count) classes")
+            }
+        } else {
+            model = try registry.make(plugin, classes: dataset.classes.count, inputChannels: channels,
+                                      inputSize: InputSize(height: side, width: side), seed: c.seed)
+        }
+        // Inverse-frequency weights from the train split: n / (k · n_c).
+        var lossWeights: [Float]?
+        if c.classWeights {
+            var counts = [Int](repeating: 0, count: dataset.classes.count)
+            for item in trainItems { counts[item.label] += 1 }
+            let n = Float(trainItems.count), k = Float(counts.count)
+            lossWeights = counts.map { $0 > 0 ? n / (k * Float($0)) : 0 }
+            log("class weights: " + zip(dataset.classes, lossWeights ?? []).map { "\($0) \(String(format: "%.2f", $1))" }.joined(separator: ", "))
+        }
         let parameters = model.trainableParameters
         let trainLoader = try DataLoader(items: trainItems, transform: trainTransform, options: LoaderOptions(
-            batchSize: c.batchSize, shuffle: true, dropLast: trainItems.count > c.batchSize, seed: c.seed, workers: c.workers, layout: layout))
+            batchSize: c.batchSize, shuffle: true, dropLast: trainItems.count > c.batchSize, classBalanced: c.balancedSampling, seed: c.seed,
+            workers: c.workers, layout: layout))
         let stepsPerEpoch = trainLoader.batchCount()
         let totalSteps = max(stepsPerEpoch * c.epochs, 1)
         let optimizer: Optimizer
@@ -134,7 +159,7 @@ public final class Trainer {
                 let images = try Tensor(batch.images, shape: batch.shape)
                 for parameter in parameters { parameter.grad = nil; parameter.requiresGrad = true }
                 let logits = try model(images)
-                let loss = try crossEntropy(logits, targets: batch.labels)
+                let loss = try crossEntropy(logits, targets: batch.labels, classWeights: lossWeights)
                 guard loss.item.isFinite else {
                     throw TrainingError.nonFiniteLoss(epoch: epoch, step: step, lastGood: epoch > 1 ? lastPath : nil)
                 }
@@ -271,7 +296,8 @@ public final class Trainer {
             "model": c.model, "epochs": "\(c.epochs)", "batch_size": "\(c.batchSize)", "learning_rate": "\(c.learningRate)",
             "optimizer": c.optimizer.rawValue, "momentum": "\(c.momentum)", "weight_decay": "\(c.weightDecay)",
             "schedule": c.schedule.rawValue, "seed": "\(c.seed)", "horizontal_flip": "\(c.horizontalFlip)",
-            "crop_padding": "\(c.cropPadding)",
+            "crop_padding": "\(c.cropPadding)", "class_weights": "\(c.classWeights)", "balanced_sampling": "\(c.balancedSampling)",
+            "init_from": c.initFrom ?? "",
         ]
     }
 }

@@ -19,6 +19,12 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var horizontalFlip = false
     /// Random crops of the input size from the image padded by this many pixels (0: none).
     public var cropPadding = 0
+    /// Weight the loss by inverse class frequency (n / (k · n_c)), for imbalanced data.
+    public var classWeights = false
+    /// Draw training batches class-balanced instead of in proportion to the data.
+    public var balancedSampling = false
+    /// Start from a saved model's weights (fine-tuning); a different class count replaces its head.
+    public var initFrom: String?
     public var workers = 2
     public var trainFraction = 0.8
     public var valFraction = 0.1

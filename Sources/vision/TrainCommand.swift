@@ -19,32 +19,35 @@ struct TrainCommand: ParsableCommand {
     @Argument(help: "The dataset root or CSV manifest.")
     var data: String
 
-    @Option(help: "A registered model (see `vision models`) or a model YAML file.")
-    var model = "lenet"
+    @Option(help: "A YAML file with any of the options below (batch_size: 128, …); flags given here override it.")
+    var config: String?
+
+    @Option(help: "A registered model (see `vision models`) or a model YAML file. [default: lenet]")
+    var model: String?
 
     @Option(name: .customLong("plugin-dir"), help: "Also load YAML models from this folder (repeatable; VISION_PLUGIN_PATH too).")
     var pluginDirectories: [String] = []
 
-    @Option(help: "Epochs.")
-    var epochs = 10
+    @Option(help: "Epochs. [default: 10]")
+    var epochs: Int?
 
-    @Option(name: .customLong("batch-size"), help: "Images per step.")
-    var batchSize = 64
+    @Option(name: .customLong("batch-size"), help: "Images per step. [default: 64]")
+    var batchSize: Int?
 
-    @Option(name: .customLong("lr"), help: "Peak learning rate.")
-    var learningRate = 0.05
+    @Option(name: .customLong("lr"), help: "Peak learning rate. [default: 0.05]")
+    var learningRate: Double?
 
-    @Option(help: "Optimizer: sgd, adam or adamw.")
-    var optimizer = "sgd"
+    @Option(help: "Optimizer: sgd, adam or adamw. [default: sgd]")
+    var optimizer: String?
 
-    @Option(help: "Learning-rate schedule: constant, cosine, step, onecycle or warmup-cosine.")
-    var schedule = "cosine"
+    @Option(help: "Learning-rate schedule: constant, cosine, step, onecycle or warmup-cosine. [default: cosine]")
+    var schedule: String?
 
-    @Option(name: .customLong("weight-decay"), help: "Weight decay.")
-    var weightDecay = 5e-4
+    @Option(name: .customLong("weight-decay"), help: "Weight decay. [default: 0.0005]")
+    var weightDecay: Double?
 
-    @Option(help: "Seed for the split, initialisation, shuffling and augmentation.")
-    var seed: UInt64 = 0
+    @Option(help: "Seed for the split, initialisation, shuffling and augmentation. [default: 0]")
+    var seed: UInt64?
 
     @Option(name: .customLong("image-size"), help: "Input side in pixels (default: the model's).")
     var imageSize: Int?
@@ -52,23 +55,23 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Input channels, 1 or 3 (default: what most training images store).")
     var channels: Int?
 
-    @Flag(name: .customLong("flip"), help: "Augment with random horizontal flips (not for digits or text).")
-    var flip = false
+    @Flag(name: .customLong("flip"), inversion: .prefixedNo, help: "Augment with random horizontal flips (not for digits or text).")
+    var flip: Bool?
 
     @Option(name: .customLong("crop-padding"), help: "Augment with random crops from the image padded by this many pixels (CIFAR: 4).")
-    var cropPadding = 0
+    var cropPadding: Int?
 
-    @Option(name: .customLong("class-weights"), help: "'auto' weights the loss by inverse class frequency (imbalanced data); 'none' (default).")
-    var classWeights = "none"
+    @Option(name: .customLong("class-weights"), help: "'auto' weights the loss by inverse class frequency (imbalanced data), or 'none'.")
+    var classWeights: String?
 
-    @Flag(name: .customLong("balanced-sampling"), help: "Draw class-balanced training batches.")
-    var balancedSampling = false
+    @Flag(name: .customLong("balanced-sampling"), inversion: .prefixedNo, help: "Draw class-balanced training batches.")
+    var balancedSampling: Bool?
 
     @Option(name: .customLong("init-from"), help: "Fine-tune a saved .vision model (a different class count replaces its head).")
     var initFrom: String?
 
-    @Option(help: "Decode workers.")
-    var workers = 2
+    @Option(help: "Decode workers. [default: 2]")
+    var workers: Int?
 
     @Option(help: "Run folder (default: runs/MODEL).")
     var output: String?
@@ -80,45 +83,83 @@ struct TrainCommand: ParsableCommand {
     var quiet = false
 
     func validate() throws {
-        if TrainingConfiguration.OptimizerKind(rawValue: optimizer) == nil {
+        if let optimizer, TrainingConfiguration.OptimizerKind(rawValue: optimizer) == nil {
             throw ValidationError("--optimizer must be one of sgd, adam, adamw; got '\(optimizer)'")
         }
-        if TrainingConfiguration.ScheduleKind(rawValue: schedule) == nil {
+        if let schedule, TrainingConfiguration.ScheduleKind(rawValue: schedule) == nil {
             throw ValidationError("--schedule must be one of constant, cosine, step, onecycle, warmup-cosine; got '\(schedule)'")
         }
-        if epochs <= 0 || batchSize <= 0 || learningRate <= 0 { throw ValidationError("--epochs, --batch-size and --lr must be positive") }
-        if classWeights != "auto" && classWeights != "none" {
+        if let classWeights, classWeights != "auto" && classWeights != "none" {
             throw ValidationError("--class-weights must be 'auto' or 'none', got '\(classWeights)'")
         }
-        if let channels, channels != 1 && channels != 3 { throw ValidationError("--channels must be 1 or 3, got \(channels)") }
+    }
+
+    /// Defaults, then the config file, then the flags given on the command line.
+    func resolvedConfiguration() throws -> (TrainingConfiguration, String?) {
+        var (c, fileOutput) = try config.map { try TrainingConfigurationFile.load($0) } ?? (TrainingConfiguration(), nil)
+        if let model { c.model = model }
+        if let epochs { c.epochs = epochs }
+        if let batchSize { c.batchSize = batchSize }
+        if let learningRate { c.learningRate = learningRate }
+        if let optimizer, let kind = TrainingConfiguration.OptimizerKind(rawValue: optimizer) { c.optimizer = kind }
+        if let schedule, let kind = TrainingConfiguration.ScheduleKind(rawValue: schedule) { c.schedule = kind }
+        if let weightDecay { c.weightDecay = weightDecay }
+        if let seed { c.seed = seed }
+        if let imageSize { c.imageSize = imageSize }
+        if let channels { c.channels = channels }
+        if let flip { c.horizontalFlip = flip }
+        if let cropPadding { c.cropPadding = cropPadding }
+        if let classWeights { c.classWeights = classWeights == "auto" }
+        if let balancedSampling { c.balancedSampling = balancedSampling }
+        if let initFrom { c.initFrom = initFrom }
+        if let workers { c.workers = workers }
+        guard c.epochs > 0, c.batchSize > 0, c.learningRate > 0, c.workers >= 0 else {
+            throw CLIError("epochs, batch size and learning rate must be positive (got \(c.epochs), \(c.batchSize), \(c.learningRate))")
+        }
+        if let channels = c.channels, channels != 1 && channels != 3 { throw CLIError("channels must be 1 or 3, got \(channels)") }
+        return (c, output ?? fileOutput)
     }
 
     func run() throws {
-        var c = TrainingConfiguration()
-        c.model = model
-        c.epochs = epochs
-        c.batchSize = batchSize
-        c.learningRate = learningRate
-        c.optimizer = TrainingConfiguration.OptimizerKind(rawValue: optimizer) ?? .sgd
-        c.schedule = TrainingConfiguration.ScheduleKind(rawValue: schedule) ?? .cosine
-        c.weightDecay = weightDecay
-        c.seed = seed
-        c.imageSize = imageSize
-        c.channels = channels
-        c.horizontalFlip = flip
-        c.cropPadding = cropPadding
-        c.classWeights = classWeights == "auto"
-        c.balancedSampling = balancedSampling
-        c.initFrom = initFrom
-        c.workers = workers
-        let folder = output ?? "runs/\(model)"
+        let (c, chosenOutput) = try resolvedConfiguration()
+        let model = c.model
+        let folder = chosenOutput ?? "runs/\((model as NSString).lastPathComponent)"
         if FileManager.default.fileExists(atPath: (folder as NSString).appendingPathComponent("last.vision")) && !overwrite {
             throw CLIError("\(folder) already holds a run; choose another --output or pass --overwrite")
         }
-        // Flush each line: progress must show up promptly in logs and pipes, not at exit.
         let registry = try ModelsCommand.makeRegistry(pluginDirectories: pluginDirectories)
         _ = try registry.resolve(nameOrPath: model)  // an unknown name fails before the folder is made
         try OutputFolder.prepare(folder)
+        // The configuration used travels with the run.
+        let used = TrainingConfigurationFile.keys.compactMap { key -> String? in
+            let value: String?
+            switch key {
+            case "model": value = c.model
+            case "epochs": value = "\(c.epochs)"
+            case "batch_size": value = "\(c.batchSize)"
+            case "lr": value = "\(c.learningRate)"
+            case "optimizer": value = c.optimizer.rawValue
+            case "schedule": value = c.schedule.rawValue
+            case "weight_decay": value = "\(c.weightDecay)"
+            case "momentum": value = "\(c.momentum)"
+            case "seed": value = "\(c.seed)"
+            case "image_size": value = c.imageSize.map(String.init)
+            case "channels": value = c.channels.map(String.init)
+            case "flip": value = "\(c.horizontalFlip)"
+            case "crop_padding": value = "\(c.cropPadding)"
+            case "class_weights": value = c.classWeights ? "auto" : "none"
+            case "balanced_sampling": value = "\(c.balancedSampling)"
+            case "init_from": value = c.initFrom
+            case "workers": value = "\(c.workers)"
+            case "train_fraction": value = "\(c.trainFraction)"
+            case "val_fraction": value = "\(c.valFraction)"
+            case "test_fraction": value = "\(c.testFraction)"
+            default: value = nil
+            }
+            return value.map { "\(key): \($0)" }
+        }.joined(separator: "\n") + "\n"
+        try Data(used.utf8).write(to: URL(fileURLWithPath: (folder as NSString).appendingPathComponent("config.yaml")), options: .atomic)
+        // Flush each line: progress must show up promptly in logs and pipes, not at exit.
         let trainer = Trainer(root: data, configuration: c, output: folder, registry: registry, log: { line in
             if !quiet {
                 print(line)

@@ -104,3 +104,24 @@ import VisionTestSupport
         #expect((document["accuracy"] as? Double ?? 0) > 0.8)
     }
 }
+
+@Suite struct TrainConfigFileTests {
+    @Test func configFileOptionsAndFlagsThatOverrideThem() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        let config = folder + "/train.yaml"
+        try "model: lenet\nepochs: 1\nimage_size: 8\nbatch_size: 32\nlr: 0.05\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let run = try CLI.run(["train", Fixtures.path("datasets/digits"), "--config", config, "--epochs", "2", "--output", folder + "/run"])
+        #expect(run.status == 0, "\(run.standardError)")
+        #expect(run.standardOutput.contains("epoch  2/2"))  // the flag beat the file
+        let used = try String(contentsOfFile: folder + "/run/config.yaml", encoding: .utf8)
+        #expect(used.contains("epochs: 2") && used.contains("batch_size: 32") && used.contains("image_size: 8"))
+        #expect(FileManager.default.fileExists(atPath: folder + "/run/split.json"))
+
+        let bad = folder + "/bad.yaml"
+        try "epochs: 1\nbatch_sise: 32\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        let refused = try CLI.run(["train", Fixtures.path("datasets/digits"), "--config", bad, "--output", folder + "/nope"])
+        #expect(refused.status != 0)
+        #expect(refused.standardError.contains("bad.yaml:2: batch_sise: unknown key"))
+        #expect(!FileManager.default.fileExists(atPath: folder + "/nope"))
+    }
+}

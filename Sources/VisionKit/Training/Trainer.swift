@@ -132,6 +132,10 @@ public final class Trainer {
         }
 
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+        // The split travels with the run (and inside each model file).
+        let splitEncoder = JSONEncoder()
+        splitEncoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try AtomicFile.write(Array(try splitEncoder.encode(split)), to: (output as NSString).appendingPathComponent("split.json"))
         let lastPath = (output as NSString).appendingPathComponent("last.vision")
         let bestPath = (output as NSString).appendingPathComponent("best.vision")
         var csv = "epoch,train_loss,train_accuracy,val_loss,val_accuracy,learning_rate,seconds,images_per_second\n"

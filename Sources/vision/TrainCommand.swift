@@ -76,6 +76,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Run folder (default: runs/MODEL).")
     var output: String?
 
+    @Option(help: "Continue an interrupted run: its folder or its last.vision. Its config.yaml is read; flags (e.g. a larger --epochs) override it.")
+    var resume: String?
+
     @Flag(help: "Replace an existing run folder.")
     var overwrite = false
 
@@ -97,6 +100,14 @@ struct TrainCommand: ParsableCommand {
     /// Defaults, then the config file, then the flags given on the command line.
     func resolvedConfiguration() throws -> (TrainingConfiguration, String?) {
         var (c, fileOutput) = try config.map { try TrainingConfigurationFile.load($0) } ?? (TrainingConfiguration(), nil)
+        if let folder = resumeFolder {
+            let used = (folder as NSString).appendingPathComponent("config.yaml")
+            guard FileManager.default.fileExists(atPath: (folder as NSString).appendingPathComponent("last.vision")) else {
+                throw CLIError("\(folder): no last.vision to resume from")
+            }
+            if FileManager.default.fileExists(atPath: used) { (c, _) = try TrainingConfigurationFile.load(used, over: c) }
+            fileOutput = folder
+        }
         if let model { c.model = model }
         if let epochs { c.epochs = epochs }
         if let batchSize { c.batchSize = batchSize }
@@ -120,11 +131,19 @@ struct TrainCommand: ParsableCommand {
         return (c, output ?? fileOutput)
     }
 
+    /// The run folder `--resume` names (a folder, or the folder of a model file).
+    var resumeFolder: String? {
+        guard let resume else { return nil }
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: resume, isDirectory: &isFolder), isFolder.boolValue { return resume }
+        return (resume as NSString).deletingLastPathComponent
+    }
+
     func run() throws {
         let (c, chosenOutput) = try resolvedConfiguration()
         let model = c.model
         let folder = chosenOutput ?? "runs/\((model as NSString).lastPathComponent)"
-        if FileManager.default.fileExists(atPath: (folder as NSString).appendingPathComponent("last.vision")) && !overwrite {
+        if resume == nil && FileManager.default.fileExists(atPath: (folder as NSString).appendingPathComponent("last.vision")) && !overwrite {
             throw CLIError("\(folder) already holds a run; choose another --output or pass --overwrite")
         }
         let registry = try ModelsCommand.makeRegistry(pluginDirectories: pluginDirectories)
@@ -160,7 +179,7 @@ struct TrainCommand: ParsableCommand {
         }.joined(separator: "\n") + "\n"
         try Data(used.utf8).write(to: URL(fileURLWithPath: (folder as NSString).appendingPathComponent("config.yaml")), options: .atomic)
         // Flush each line: progress must show up promptly in logs and pipes, not at exit.
-        let trainer = Trainer(root: data, configuration: c, output: folder, registry: registry, log: { line in
+        let trainer = Trainer(root: data, configuration: c, output: folder, registry: registry, resume: resume != nil, log: { line in
             if !quiet {
                 print(line)
                 fflush(nil)

@@ -125,3 +125,43 @@ import VisionTestSupport
         #expect(!FileManager.default.fileExists(atPath: folder + "/nope"))
     }
 }
+
+@Suite struct ResumeTests {
+    @Test func killNineMidRunThenResume() throws {
+        let folder = try Fixtures.temporaryDirectory() + "/run"
+        let digits = Fixtures.path("datasets/digits")
+        let process = Process()
+        process.executableURL = CLI.executable
+        process.arguments = ["train", digits, "--image-size", "16", "--epochs", "30", "--output", folder, "--quiet"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Wait for the first finished epoch, then kill without warning, mid-way through the next.
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline {
+            if let text = try? String(contentsOfFile: folder + "/metrics.csv", encoding: .utf8), text.split(separator: "\n").count >= 2 { break }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        Thread.sleep(forTimeInterval: 0.2)
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal)
+        // Whatever moment the kill hit, the model file is whole.
+        let inspect = try CLI.run(["evaluate", folder + "/last.vision", digits, "--json"])
+        #expect(inspect.status == 0, "\(inspect.standardError)")
+        let resumed = try CLI.run(["train", digits, "--resume", folder, "--epochs", "3"])
+        #expect(resumed.status == 0, "\(resumed.standardError)")
+        #expect(resumed.standardOutput.contains("resuming"))
+        let rows = try String(contentsOfFile: folder + "/metrics.csv", encoding: .utf8).split(separator: "\n").dropFirst()
+        let epochs = rows.compactMap { Int($0.split(separator: ",").first ?? "") }
+        #expect(epochs == Array(1...epochs.count))  // each epoch once, in order
+        #expect(epochs.count >= 3)
+    }
+
+    @Test func resumeNeedsARun() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        let result = try CLI.run(["train", Fixtures.path("datasets/digits"), "--resume", folder])
+        #expect(result.status != 0)
+        #expect(result.standardError.contains("no last.vision to resume from"))
+    }
+}

@@ -36,14 +36,17 @@ public final class Trainer {
     public let output: String
     /// Where `configuration.model` (a registered name or a YAML file) is looked up.
     public let registry: ModelRegistry
+    /// Continue the run in `output` from its `last.vision` (and `optimizer.safetensors`).
+    public let resume: Bool
     private let log: (String) -> Void
 
-    public init(root: String, configuration: TrainingConfiguration, output: String, registry: ModelRegistry,
+    public init(root: String, configuration: TrainingConfiguration, output: String, registry: ModelRegistry, resume: Bool = false,
                 log: @escaping (String) -> Void = { print($0) }) {
         self.root = root
         self.configuration = configuration
         self.output = output
         self.registry = registry
+        self.resume = resume
         self.log = log
     }
 
@@ -52,8 +55,13 @@ public final class Trainer {
         guard c.epochs > 0, c.batchSize > 0, c.learningRate > 0 else {
             throw TrainingError.invalidConfiguration("epochs, batch size and learning rate must be positive")
         }
-        // Fine-tuning keeps the saved model's architecture and input preprocessing size.
-        let initial = try c.initFrom.map { path throws -> (SafeTensors, SavedModelMetadata) in try SavedModel.read(path) }
+        let lastPath = (output as NSString).appendingPathComponent("last.vision")
+        let bestPath = (output as NSString).appendingPathComponent("best.vision")
+        let optimizerPath = (output as NSString).appendingPathComponent("optimizer.safetensors")
+        // Resuming and fine-tuning both start from saved weights, with that model's architecture
+        // and input size.
+        let resumed = resume ? try SavedModel.read(lastPath) : nil
+        let initial = try resumed ?? c.initFrom.map { path throws -> (SafeTensors, SavedModelMetadata) in try SavedModel.read(path) }
         let plugin = try registry.resolve(nameOrPath: initial?.1.plugin ?? c.model)
         let dataset = try Dataset.load(root)
         guard dataset.classes.count >= 2 else {
@@ -87,7 +95,16 @@ public final class Trainer {
 
         ComputeThreads.configure(threads: ProcessInfo.processInfo.activeProcessorCount)
         let model: ClassifierModel
-        if let (weights, saved) = initial {
+        if let (weights, saved) = resumed {
+            model = try registry.make(plugin, classes: saved.classes.count, inputChannels: channels,
+                                      inputSize: InputSize(height: side, width: side), seed: c.seed)
+            try model.load(weights)
+            guard saved.classes == dataset.classes else {
+                throw TrainingError.invalidConfiguration(
+                    "the run in \(output) was trained on classes \(saved.classes.joined(separator: ", ")), the data has \(dataset.classes.joined(separator: ", "))")
+            }
+            log("resuming \(lastPath) after epoch \(saved.epochs)")
+        } else if let (weights, saved) = initial {
             model = try registry.make(plugin, classes: saved.classes.count, inputChannels: channels,
                                       inputSize: InputSize(height: side, width: side), seed: c.seed)
             try model.load(weights)
@@ -136,13 +153,37 @@ public final class Trainer {
         let splitEncoder = JSONEncoder()
         splitEncoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try AtomicFile.write(Array(try splitEncoder.encode(split)), to: (output as NSString).appendingPathComponent("split.json"))
-        let lastPath = (output as NSString).appendingPathComponent("last.vision")
-        let bestPath = (output as NSString).appendingPathComponent("best.vision")
         var csv = "epoch,train_loss,train_accuracy,val_loss,val_accuracy,learning_rate,seconds,images_per_second\n"
         var history: [EpochRecord] = []
         var best = -1.0
         var skipped: [String] = []
-        var step = 0
+        var firstEpoch = 1
+        if let (_, saved) = resumed {
+            firstEpoch = saved.epochs + 1
+            best = saved.metrics["best_val_accuracy"] ?? saved.metrics["val_accuracy"] ?? -1
+            // Keep the finished epochs' rows; a row written after the model file was is dropped.
+            let path = (output as NSString).appendingPathComponent("metrics.csv")
+            if let text = try? String(contentsOfFile: path, encoding: .utf8) {
+                for line in text.split(separator: "\n").dropFirst() {
+                    if let epoch = Int(line.split(separator: ",").first ?? ""), epoch <= saved.epochs { csv += line + "\n" }
+                }
+            }
+            // Optimizer state only if it belongs to the same epoch as the weights.
+            if let state = try? SafeTensors.read(contentsOf: optimizerPath), state.metadata["epochs"] == "\(saved.epochs)" {
+                for (name, parameter) in model.namedParameters() {
+                    var entries: [String: Tensor] = [:]
+                    for key in state.names where key.hasPrefix(name + "/") {
+                        if let entry = state[key], let values = try? state.floats(key) {
+                            entries[String(key.dropFirst(name.count + 1))] = try Tensor(values, shape: entry.shape)
+                        }
+                    }
+                    optimizer.restore(entries, of: parameter)
+                }
+            } else {
+                log("no optimizer state for epoch \(saved.epochs): momentum starts afresh")
+            }
+        }
+        var step = (firstEpoch - 1) * stepsPerEpoch
         let splitRecords = split.entries.map { SavedModelMetadata.SplitRecord(path: $0.path, label: $0.label, split: $0.split.rawValue) }
         func metadata(_ metrics: [String: Double], epochs: Int) -> SavedModelMetadata {
             SavedModelMetadata(
@@ -150,7 +191,8 @@ public final class Trainer {
                 datasetFingerprint: Self.fingerprint(split), training: Self.describe(c), metrics: metrics, epochs: epochs)
         }
 
-        for epoch in 1...c.epochs {
+        if firstEpoch > c.epochs { log("the run already has \(c.epochs) epochs; pass a larger --epochs to train further") }
+        for epoch in firstEpoch..<(max(firstEpoch, c.epochs + 1)) {
             model.train()
             let clock = ContinuousClock()
             let start = clock.now
@@ -186,7 +228,17 @@ public final class Trainer {
             csv += String(format: "%d,%.6f,%.6f,%.6f,%.6f,%.6g,%.3f,%.1f\n", epoch, record.trainLoss, record.trainAccuracy, record.valLoss,
                           record.valAccuracy, record.learningRate, record.seconds, record.imagesPerSecond)
             try AtomicFile.write(Array(csv.utf8), to: (output as NSString).appendingPathComponent("metrics.csv"))
-            let figures = ["val_accuracy": valAccuracy, "val_loss": valLoss, "train_loss": record.trainLoss]
+            var figures = ["val_accuracy": valAccuracy, "val_loss": valLoss, "train_loss": record.trainLoss]
+            figures["best_val_accuracy"] = max(best, valAccuracy)
+            // Optimizer state first, then the model: a kill between the two leaves state that
+            // does not match the model's epoch, which resuming then ignores.
+            var state = SafeTensors(metadata: ["epochs": "\(epoch)"])
+            for (name, parameter) in model.namedParameters() {
+                for (key, tensor) in optimizer.state(of: parameter) {
+                    state.set(name + "/" + key, SafeTensorsEntry(floats: tensor.scalars, shape: tensor.shape))
+                }
+            }
+            try AtomicFile.write(state.serialized(), to: optimizerPath)
             try SavedModel.write(model, metadata: metadata(figures, epochs: epoch), to: lastPath)
             var mark = ""
             if valAccuracy > best {

@@ -6,6 +6,11 @@ public protocol Optimizer: AnyObject {
     var learningRate: Float { get set }
     /// One update of every parameter that has a gradient.
     func step(_ parameters: [Tensor]) throws(TensorError)
+    /// The per-parameter state (momentum buffers, moment estimates, step counts) by name, so
+    /// that an interrupted run can resume where it stopped.
+    func state(of parameter: Tensor) -> [String: Tensor]
+    /// Restores what `state(of:)` returned; entries of the wrong shape are ignored.
+    func restore(_ state: [String: Tensor], of parameter: Tensor)
 }
 
 extension Optimizer {
@@ -79,6 +84,14 @@ public final class SGD: Optimizer {
 
     /// The momentum buffer of a parameter (for tests and checkpoints).
     public func momentumBuffer(for parameter: Tensor) -> Tensor? { buffers[ObjectIdentifier(parameter)] }
+
+    public func state(of parameter: Tensor) -> [String: Tensor] {
+        buffers[ObjectIdentifier(parameter)].map { ["momentum_buffer": $0] } ?? [:]
+    }
+
+    public func restore(_ state: [String: Tensor], of parameter: Tensor) {
+        if let buffer = state["momentum_buffer"], buffer.shape == parameter.shape { buffers[ObjectIdentifier(parameter)] = buffer.copy() }
+    }
 }
 
 /// Adam (with L2 weight decay added to the gradient) and AdamW (decoupled weight decay).
@@ -114,6 +127,23 @@ public final class Adam: Optimizer {
                              weightDecay: Float = 0.01, amsgrad: Bool = false) -> Adam {
         Adam(learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon, weightDecay: weightDecay,
              decoupledWeightDecay: true, amsgrad: amsgrad)
+    }
+
+    public func state(of parameter: Tensor) -> [String: Tensor] {
+        guard let state = states[ObjectIdentifier(parameter)] else { return [:] }
+        var out = ["exp_avg": state.average, "exp_avg_sq": state.averageSquare, "step": Tensor.full([1], Float(state.step))]
+        if let maximum = state.maxAverageSquare { out["max_exp_avg_sq"] = maximum }
+        return out
+    }
+
+    public func restore(_ state: [String: Tensor], of parameter: Tensor) {
+        guard let average = state["exp_avg"], let square = state["exp_avg_sq"], let step = state["step"],
+            average.shape == parameter.shape, square.shape == parameter.shape
+        else { return }
+        let maximum = state["max_exp_avg_sq"].flatMap { $0.shape == parameter.shape ? $0.copy() : nil }
+        states[ObjectIdentifier(parameter)] = State(
+            step: Int(step.item), average: average.copy(), averageSquare: square.copy(),
+            maxAverageSquare: amsgrad ? (maximum ?? Tensor(zeros: parameter.shape)) : nil)
     }
 
     public func step(_ parameters: [Tensor]) throws(TensorError) {

@@ -185,7 +185,23 @@ struct TrainCommand: ParsableCommand {
                 fflush(nil)
             }
         })
-        let result = try trainer.run()
+        // Ctrl-C: finish the step, save, exit cleanly (status 130).
+        let stop = StopRequest()
+        signal(SIGINT, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        source.setEventHandler { stop.request() }
+        source.resume()
+        trainer.stopRequested = { stop.isRequested }
+        let result: TrainingResult
+        do {
+            result = try trainer.run()
+        } catch let error as TrainingError {
+            if case .interrupted = error {
+                FileHandle.standardError.write(Data("\(error)\n".utf8))
+                throw ExitCode(130)
+            }
+            throw error
+        }
         print(String(format: "best validation accuracy %.2f%%", result.bestValAccuracy * 100)
               + (result.testAccuracy.map { String(format: ", test accuracy %.2f%% (images the model never saw)", $0 * 100) } ?? ""))
         print("model: \(result.bestModelPath)   history: \((folder as NSString).appendingPathComponent("metrics.csv"))")
@@ -336,5 +352,23 @@ struct EvaluateCommand: ParsableCommand {
             print("most confident mistakes:")
             for m in mistakes.prefix(5) { print(String(format: "  %@  true %@, predicted %@ (%.1f%%)", m.0, m.1, m.2, Double(m.3) * 100)) }
         }
+    }
+}
+
+/// Set from the signal handler's queue, read by the training loop.
+final class StopRequest: @unchecked Sendable {
+    private let lock = NSLock()
+    private var requested = false
+
+    func request() {
+        lock.lock()
+        requested = true
+        lock.unlock()
+    }
+
+    var isRequested: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return requested
     }
 }

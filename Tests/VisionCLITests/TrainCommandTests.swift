@@ -165,3 +165,30 @@ import VisionTestSupport
         #expect(result.standardError.contains("no last.vision to resume from"))
     }
 }
+
+@Suite struct InterruptTests {
+    @Test func controlCFinishesTheStepSavesAndExits() throws {
+        let folder = try Fixtures.temporaryDirectory() + "/run"
+        let digits = Fixtures.path("datasets/digits")
+        let process = Process()
+        process.executableURL = CLI.executable
+        process.arguments = ["train", digits, "--image-size", "16", "--epochs", "30", "--output", folder, "--quiet"]
+        let errors = Pipe()
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = errors
+        try process.run()
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline {
+            if let text = try? String(contentsOfFile: folder + "/metrics.csv", encoding: .utf8), text.split(separator: "\n").count >= 2 { break }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        kill(process.processIdentifier, SIGINT)
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 130)
+        #expect(message.contains("interrupted during epoch"))
+        #expect(message.contains("--resume"))
+        let resumed = try CLI.run(["train", digits, "--resume", folder, "--epochs", "3", "--quiet"])
+        #expect(resumed.status == 0, "\(resumed.standardError)")
+    }
+}

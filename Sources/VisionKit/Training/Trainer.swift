@@ -38,6 +38,9 @@ public final class Trainer {
     public let registry: ModelRegistry
     /// Continue the run in `output` from its `last.vision` (and `optimizer.safetensors`).
     public let resume: Bool
+    /// Asked after every step; when it says stop (Ctrl-C), the step is finished, the weights are
+    /// saved as `last.vision` for the epochs completed so far, and `run` throws `.interrupted`.
+    public var stopRequested: @Sendable () -> Bool = { false }
     private let log: (String) -> Void
 
     public init(root: String, configuration: TrainingConfiguration, output: String, registry: ModelRegistry, resume: Bool = false,
@@ -215,6 +218,13 @@ public final class Trainer {
                 correct += Self.correctCount(logits, batch.labels)
                 seen += batch.count
                 step += 1
+                if stopRequested() {
+                    // The epoch is unfinished: record the epochs before it, so that --resume
+                    // repeats this one from the weights as they are now.
+                    let figures = ["best_val_accuracy": best]
+                    try SavedModel.write(model, metadata: metadata(figures, epochs: epoch - 1), to: lastPath)
+                    throw TrainingError.interrupted(epoch: epoch, savedTo: lastPath)
+                }
             }
             skipped += iterator.badImages.map { "\($0)" }
             let (valLoss, valAccuracy) = try evaluate(model, items: valItems, transform: evalTransform, layout: layout)

@@ -4,6 +4,7 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
     case emptySplit(String)
     case nonFiniteLoss(epoch: Int, step: Int, lastGood: String?)
     case outputExists(String)
+    case interrupted(epoch: Int, savedTo: String)
 
     public var description: String {
         switch self {
@@ -13,6 +14,8 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
             return "the loss became NaN or infinite at epoch \(epoch), step \(step); lower the learning rate"
                 + (lastGood.map { " (the last good model is \($0))" } ?? "")
         case .outputExists(let path): return "\(path) already holds a run; choose another --output or pass --overwrite"
+        case .interrupted(let epoch, let path):
+            return "interrupted during epoch \(epoch); the weights so far are in \(path) (continue with --resume)"
         }
     }
 }

@@ -88,6 +88,12 @@ import VisionTestSupport
         #expect(result.bestValAccuracy > 0.6)
         let test = try #require(result.testAccuracy)
         #expect(test > 0.6)
+        let report = try String(contentsOfFile: output + "/report.html", encoding: .utf8)
+        for section in ["Training curves", "Confusion matrix", "Precision and recall per class", "Most confident mistakes", "<polyline"] {
+            #expect(report.contains(section), "\(section)")
+        }
+        // Self-contained: no scripts, styles or images fetched from anywhere.
+        #expect(!report.contains("src=\"http") && !report.contains("href=\"http") && !report.contains("<script"))
         for name in ["best.vision", "last.vision", "metrics.csv"] {
             #expect(FileManager.default.fileExists(atPath: output + "/" + name), "\(name)")
         }

@@ -272,6 +272,11 @@ public final class Trainer {
             figures["train_loss"] = history.last?.trainLoss
             try SavedModel.write(model, metadata: metadata(figures, epochs: history.count), to: bestPath)
         }
+        // The report evaluates the best model on the held-out images (test, or val without test).
+        let reportSplit = testItems.isEmpty ? "val" : "test"
+        let evaluation = try Evaluator.evaluate(modelPath: bestPath, root: root, split: reportSplit, registry: registry, workers: c.workers)
+        try RunReport.write(folder: output, title: "\(c.model) on \((root as NSString).lastPathComponent)", evaluation: evaluation, split: reportSplit)
+        log("report: \((output as NSString).appendingPathComponent("report.html"))")
         return TrainingResult(history: history, bestValAccuracy: best, testAccuracy: testAccuracy, bestModelPath: bestPath,
                               lastModelPath: lastPath, skippedImages: skipped)
     }

@@ -70,6 +70,9 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("init-from"), help: "Fine-tune a saved .vision model (a different class count replaces its head).")
     var initFrom: String?
 
+    @Option(help: "Early stopping: stop when validation accuracy has not improved for this many epochs.")
+    var patience: Int?
+
     @Option(help: "Decode workers. [default: 2]")
     var workers: Int?
 
@@ -124,11 +127,17 @@ struct TrainCommand: ParsableCommand {
         if let balancedSampling { c.balancedSampling = balancedSampling }
         if let initFrom { c.initFrom = initFrom }
         if let workers { c.workers = workers }
+        if let patience { c.patience = patience }
         guard c.epochs > 0, c.batchSize > 0, c.learningRate > 0, c.workers >= 0 else {
             throw CLIError("epochs, batch size and learning rate must be positive (got \(c.epochs), \(c.batchSize), \(c.learningRate))")
         }
         if let channels = c.channels, channels != 1 && channels != 3 { throw CLIError("channels must be 1 or 3, got \(channels)") }
         return (c, output ?? fileOutput)
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded())
+        return s >= 3600 ? String(format: "%dh%02dm", s / 3600, s % 3600 / 60) : String(format: "%d:%02d", s / 60, s % 60)
     }
 
     /// The run folder `--resume` names (a folder, or the folder of a model file).
@@ -170,6 +179,7 @@ struct TrainCommand: ParsableCommand {
             case "balanced_sampling": value = "\(c.balancedSampling)"
             case "init_from": value = c.initFrom
             case "workers": value = "\(c.workers)"
+            case "patience": value = c.patience.map(String.init)
             case "train_fraction": value = "\(c.trainFraction)"
             case "val_fraction": value = "\(c.valFraction)"
             case "test_fraction": value = "\(c.testFraction)"
@@ -181,7 +191,8 @@ struct TrainCommand: ParsableCommand {
         // Flush each line: progress must show up promptly in logs and pipes, not at exit.
         let trainer = Trainer(root: data, configuration: c, output: folder, registry: registry, resume: resume != nil, log: { line in
             if !quiet {
-                print(line)
+                // On a terminal, clear the progress bar's line first.
+                print((isatty(STDOUT_FILENO) != 0 ? "\r\u{1B}[K" : "") + line)
                 fflush(nil)
             }
         })
@@ -192,6 +203,17 @@ struct TrainCommand: ParsableCommand {
         source.setEventHandler { stop.request() }
         source.resume()
         trainer.stopRequested = { stop.isRequested }
+        // A progress bar on a terminal; plain epoch lines elsewhere (logs, pipes).
+        if !quiet && isatty(STDOUT_FILENO) != 0 {
+            trainer.progress = { epoch, epochs, batch, batches, loss, accuracy, rate in
+                let remaining = Double((epochs - epoch) * batches + (batches - batch)) * Double(c.batchSize) / max(rate, 1e-9)
+                let filled = Int(Double(batch) / Double(max(batches, 1)) * 24)
+                let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: 24 - filled)
+                print(String(format: "\r epoch %d/%d %@ %d/%d  loss %.4f  acc %5.1f%%  %.0f img/s  ETA %@\u{1B}[K", epoch, epochs, bar, batch, batches,
+                             loss, accuracy * 100, rate, Self.duration(remaining)), terminator: "")
+                fflush(nil)
+            }
+        }
         let result: TrainingResult
         do {
             result = try trainer.run()

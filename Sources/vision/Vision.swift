@@ -12,6 +12,6 @@ struct Vision: ParsableCommand {
             Start with `vision decode` to check that your images read as you expect.
             """,
         version: version,
-        subcommands: [DecodeCommand.self, TrainCommand.self, EvaluateCommand.self, InferCommand.self, BenchCommand.self, MetricsCommand.self, ModelsCommand.self, DataCommand.self]
+        subcommands: [DecodeCommand.self, TrainCommand.self, EvaluateCommand.self, InferCommand.self, InspectCommand.self, BenchCommand.self, MetricsCommand.self, ModelsCommand.self, DataCommand.self]
     )
 }

@@ -192,3 +192,27 @@ import VisionTestSupport
         #expect(resumed.status == 0, "\(resumed.standardError)")
     }
 }
+
+@Suite struct EarlyStopAndInspectTests {
+    @Test func patienceStopsEarlyAndInspectDescribesTheModel() throws {
+        let folder = try Fixtures.temporaryDirectory() + "/run"
+        let digits = Fixtures.path("datasets/digits")
+        // A learning rate far too small: validation accuracy stalls, and patience 1 stops it.
+        let run = try CLI.run(["train", digits, "--image-size", "8", "--epochs", "30", "--lr", "0.000001", "--patience", "1", "--output", folder])
+        #expect(run.status == 0, "\(run.standardError)")
+        #expect(run.standardOutput.contains("early stop"))
+        let rows = try String(contentsOfFile: folder + "/metrics.csv", encoding: .utf8).split(separator: "\n").count - 1
+        #expect(rows < 30)
+        let inspect = try CLI.run(["inspect", folder + "/best.vision"])
+        #expect(inspect.status == 0, "\(inspect.standardError)")
+        for field in ["format version", "lenet", "classes          10", "input            1×8×8", "split train"] {
+            #expect(inspect.standardOutput.contains(field), "\(field)")
+        }
+        let json = try CLI.run(["inspect", folder + "/best.vision", "--json"])
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any])
+        #expect(document["plugin"] as? String == "lenet")
+        let broken = try CLI.run(["inspect", digits + "/0/0000.png"])
+        #expect(broken.status != 0)
+        #expect(broken.standardError.contains("0000.png"))
+    }
+}

@@ -41,6 +41,9 @@ public final class Trainer {
     /// Asked after every step; when it says stop (Ctrl-C), the step is finished, the weights are
     /// saved as `last.vision` for the epochs completed so far, and `run` throws `.interrupted`.
     public var stopRequested: @Sendable () -> Bool = { false }
+    /// Called after every step with (epoch, epochs, batch, batches, running loss, running
+    /// accuracy, images per second): a terminal can draw a progress bar from it.
+    public var progress: ((Int, Int, Int, Int, Double, Double, Double) -> Void)?
     private let log: (String) -> Void
 
     public init(root: String, configuration: TrainingConfiguration, output: String, registry: ModelRegistry, resume: Bool = false,
@@ -161,6 +164,7 @@ public final class Trainer {
         var best = -1.0
         var skipped: [String] = []
         var firstEpoch = 1
+        var bestEpoch = 0
         if let (_, saved) = resumed {
             firstEpoch = saved.epochs + 1
             best = saved.metrics["best_val_accuracy"] ?? saved.metrics["val_accuracy"] ?? -1
@@ -218,6 +222,12 @@ public final class Trainer {
                 correct += Self.correctCount(logits, batch.labels)
                 seen += batch.count
                 step += 1
+                if let progress {
+                    let elapsed = clock.now - start
+                    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+                    progress(epoch, c.epochs, step - (epoch - 1) * stepsPerEpoch, stepsPerEpoch, lossSum / Double(max(seen, 1)),
+                             Double(correct) / Double(max(seen, 1)), Double(seen) / max(seconds, 1e-9))
+                }
                 if stopRequested() {
                     // The epoch is unfinished: record the epochs before it, so that --resume
                     // repeats this one from the weights as they are now.
@@ -253,12 +263,17 @@ public final class Trainer {
             var mark = ""
             if valAccuracy > best {
                 best = valAccuracy
+                bestEpoch = epoch
                 try SavedModel.write(model, metadata: metadata(figures, epochs: epoch), to: bestPath)
                 mark = "  ★ best"
             }
             log(String(format: "epoch %2d/%d  loss %.4f  train acc %5.1f%%  val loss %.4f  val acc %5.1f%%  lr %.4g  %.1fs (%.0f img/s)%@",
                        epoch, c.epochs, record.trainLoss, record.trainAccuracy * 100, valLoss, valAccuracy * 100, record.learningRate,
                        seconds, record.imagesPerSecond, mark))
+            if let patience = c.patience, bestEpoch > 0, epoch - bestEpoch >= patience {
+                log("early stop: validation accuracy has not improved for \(patience) epochs (best \(String(format: "%.2f%%", best * 100)) at epoch \(bestEpoch))")
+                break
+            }
         }
         if !skipped.isEmpty { log("skipped \(skipped.count) unreadable images:\n  " + skipped.joined(separator: "\n  ")) }
 
@@ -368,7 +383,7 @@ public final class Trainer {
             "optimizer": c.optimizer.rawValue, "momentum": "\(c.momentum)", "weight_decay": "\(c.weightDecay)",
             "schedule": c.schedule.rawValue, "seed": "\(c.seed)", "horizontal_flip": "\(c.horizontalFlip)",
             "crop_padding": "\(c.cropPadding)", "class_weights": "\(c.classWeights)", "balanced_sampling": "\(c.balancedSampling)",
-            "init_from": c.initFrom ?? "",
+            "init_from": c.initFrom ?? "", "patience": c.patience.map(String.init) ?? "",
         ]
     }
 }

@@ -25,6 +25,8 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var balancedSampling = false
     /// Start from a saved model's weights (fine-tuning); a different class count replaces its head.
     public var initFrom: String?
+    /// Stop when validation accuracy has not improved for this many epochs (nil: never).
+    public var patience: Int?
     public var workers = 2
     public var trainFraction = 0.8
     public var valFraction = 0.1

@@ -7,7 +7,7 @@ import Yams
 public enum TrainingConfigurationFile {
     public static let keys = [
         "model", "epochs", "batch_size", "lr", "optimizer", "schedule", "weight_decay", "momentum", "seed", "image_size",
-        "channels", "flip", "crop_padding", "class_weights", "balanced_sampling", "init_from", "workers", "output",
+        "channels", "flip", "crop_padding", "class_weights", "balanced_sampling", "init_from", "patience", "workers", "output",
         "train_fraction", "val_fraction", "test_fraction",
     ]
 
@@ -84,6 +84,7 @@ public enum TrainingConfigurationFile {
             case "balanced_sampling": c.balancedSampling = try bool()
             case "init_from": c.initFrom = try string()
             case "workers": c.workers = try int()
+            case "patience": c.patience = try int()
             case "output": output = try string()
             case "train_fraction": c.trainFraction = try double()
             case "val_fraction": c.valFraction = try double()

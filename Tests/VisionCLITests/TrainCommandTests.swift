@@ -216,3 +216,28 @@ import VisionTestSupport
         #expect(broken.standardError.contains("0000.png"))
     }
 }
+
+@Suite struct TrainBadInputTests {
+    @Test func nanLossEmptyDataAndUnknownClasses() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        let digits = Fixtures.path("datasets/digits")
+        let exploding = try CLI.run(["train", digits, "--image-size", "8", "--epochs", "2", "--lr", "10000000000", "--output", folder + "/nan", "--quiet"])
+        #expect(exploding.status != 0)
+        #expect(exploding.standardError.contains("NaN or infinite"))
+        #expect(exploding.standardError.contains("lower the learning rate"))
+
+        try FileManager.default.createDirectory(atPath: folder + "/empty", withIntermediateDirectories: true)
+        let empty = try CLI.run(["train", folder + "/empty", "--output", folder + "/r1"])
+        #expect(empty.status != 0)
+        #expect(empty.standardError.contains("Couldn't find any class folder"))
+
+        // A model trained on three digits, evaluated on data with a class it never saw.
+        for label in ["0", "1", "2"] { try FileManager.default.copyItem(atPath: digits + "/" + label, toPath: folder + "/three/" + label) }
+        for label in ["0", "1", "2", "3"] { try FileManager.default.copyItem(atPath: digits + "/" + label, toPath: folder + "/four/" + label) }
+        let trained = try CLI.run(["train", folder + "/three", "--image-size", "8", "--epochs", "1", "--output", folder + "/r2", "--quiet"])
+        #expect(trained.status == 0, "\(trained.standardError)")
+        let unknown = try CLI.run(["evaluate", folder + "/r2/best.vision", folder + "/four"])
+        #expect(unknown.status != 0)
+        #expect(unknown.standardError.contains("classes the model does not know: 3"))
+    }
+}

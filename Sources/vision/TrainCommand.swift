@@ -70,8 +70,11 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("init-from"), help: "Fine-tune a saved .vision model (a different class count replaces its head).")
     var initFrom: String?
 
-    @Option(help: "Early stopping: stop when validation accuracy has not improved for this many epochs.")
+    @Option(help: "Early stopping: stop when the monitored figure has not improved for this many epochs.")
     var patience: Int?
+
+    @Option(help: "What picks best.vision and drives early stopping: val_accuracy or val_loss. [default: val_accuracy]")
+    var monitor: String?
 
     @Option(help: "Decode workers. [default: 2]")
     var workers: Int?
@@ -94,6 +97,9 @@ struct TrainCommand: ParsableCommand {
         }
         if let schedule, TrainingConfiguration.ScheduleKind(rawValue: schedule) == nil {
             throw ValidationError("--schedule must be one of constant, cosine, step, onecycle, warmup-cosine; got '\(schedule)'")
+        }
+        if let monitor, monitor != "val_accuracy" && monitor != "val_loss" {
+            throw ValidationError("--monitor must be val_accuracy or val_loss, got '\(monitor)'")
         }
         if let classWeights, classWeights != "auto" && classWeights != "none" {
             throw ValidationError("--class-weights must be 'auto' or 'none', got '\(classWeights)'")
@@ -128,6 +134,7 @@ struct TrainCommand: ParsableCommand {
         if let initFrom { c.initFrom = initFrom }
         if let workers { c.workers = workers }
         if let patience { c.patience = patience }
+        if let monitor { c.monitor = monitor }
         guard c.epochs > 0, c.batchSize > 0, c.learningRate > 0, c.workers >= 0 else {
             throw CLIError("epochs, batch size and learning rate must be positive (got \(c.epochs), \(c.batchSize), \(c.learningRate))")
         }
@@ -180,6 +187,7 @@ struct TrainCommand: ParsableCommand {
             case "init_from": value = c.initFrom
             case "workers": value = "\(c.workers)"
             case "patience": value = c.patience.map(String.init)
+            case "monitor": value = c.monitor
             case "train_fraction": value = "\(c.trainFraction)"
             case "val_fraction": value = "\(c.valFraction)"
             case "test_fraction": value = "\(c.testFraction)"

@@ -221,6 +221,16 @@ import VisionTestSupport
     @Test func nanLossEmptyDataAndUnknownClasses() throws {
         let folder = try Fixtures.temporaryDirectory()
         let digits = Fixtures.path("datasets/digits")
+        _ = FileManager.default.createFile(atPath: folder + "/a-file", contents: Data("x".utf8))
+        let unwritable = try CLI.run(["train", digits, "--output", folder + "/a-file", "--quiet"])
+        #expect(unwritable.status != 0)
+        #expect(unwritable.standardError.contains("exists and is not a folder"))
+        let monitorLoss = try CLI.run(["train", digits, "--image-size", "8", "--epochs", "2", "--monitor", "val_loss", "--output", folder + "/loss", "--quiet"])
+        #expect(monitorLoss.status == 0, "\(monitorLoss.standardError)")
+        let badMonitor = try CLI.run(["train", digits, "--monitor", "f1"])
+        #expect(badMonitor.status != 0)
+        #expect(badMonitor.standardError.contains("--monitor must be val_accuracy or val_loss"))
+
         let exploding = try CLI.run(["train", digits, "--image-size", "8", "--epochs", "2", "--lr", "10000000000", "--output", folder + "/nan", "--quiet"])
         #expect(exploding.status != 0)
         #expect(exploding.standardError.contains("NaN or infinite"))

@@ -58,6 +58,9 @@ public final class Trainer {
 
     public func run() throws -> TrainingResult {
         let c = configuration
+        guard c.monitor == "val_accuracy" || c.monitor == "val_loss" else {
+            throw TrainingError.invalidConfiguration("monitor must be val_accuracy or val_loss, got '\(c.monitor)'")
+        }
         guard c.epochs > 0, c.batchSize > 0, c.learningRate > 0 else {
             throw TrainingError.invalidConfiguration("epochs, batch size and learning rate must be positive")
         }
@@ -165,9 +168,11 @@ public final class Trainer {
         var skipped: [String] = []
         var firstEpoch = 1
         var bestEpoch = 0
+        var bestScore = -Double.infinity
         if let (_, saved) = resumed {
             firstEpoch = saved.epochs + 1
             best = saved.metrics["best_val_accuracy"] ?? saved.metrics["val_accuracy"] ?? -1
+            bestScore = c.monitor == "val_loss" ? -(saved.metrics["best_val_loss"] ?? .infinity) : best
             // Keep the finished epochs' rows; a row written after the model file was is dropped.
             let path = (output as NSString).appendingPathComponent("metrics.csv")
             if let text = try? String(contentsOfFile: path, encoding: .utf8) {
@@ -250,6 +255,7 @@ public final class Trainer {
             try AtomicFile.write(Array(csv.utf8), to: (output as NSString).appendingPathComponent("metrics.csv"))
             var figures = ["val_accuracy": valAccuracy, "val_loss": valLoss, "train_loss": record.trainLoss]
             figures["best_val_accuracy"] = max(best, valAccuracy)
+            figures["best_val_loss"] = min(-bestScore, valLoss)
             // Optimizer state first, then the model: a kill between the two leaves state that
             // does not match the model's epoch, which resuming then ignores.
             var state = SafeTensors(metadata: ["epochs": "\(epoch)"])
@@ -261,7 +267,10 @@ public final class Trainer {
             try AtomicFile.write(state.serialized(), to: optimizerPath)
             try SavedModel.write(model, metadata: metadata(figures, epochs: epoch), to: lastPath)
             var mark = ""
-            if valAccuracy > best {
+            // Higher is better for accuracy; for loss, compare negated values.
+            let score = c.monitor == "val_loss" ? -valLoss : valAccuracy
+            if score > bestScore {
+                bestScore = score
                 best = valAccuracy
                 bestEpoch = epoch
                 try SavedModel.write(model, metadata: metadata(figures, epochs: epoch), to: bestPath)
@@ -271,7 +280,7 @@ public final class Trainer {
                        epoch, c.epochs, record.trainLoss, record.trainAccuracy * 100, valLoss, valAccuracy * 100, record.learningRate,
                        seconds, record.imagesPerSecond, mark))
             if let patience = c.patience, bestEpoch > 0, epoch - bestEpoch >= patience {
-                log("early stop: validation accuracy has not improved for \(patience) epochs (best \(String(format: "%.2f%%", best * 100)) at epoch \(bestEpoch))")
+                log("early stop: \(c.monitor) has not improved for \(patience) epochs (best at epoch \(bestEpoch), validation accuracy \(String(format: "%.2f%%", best * 100)))")
                 break
             }
         }
@@ -383,7 +392,7 @@ public final class Trainer {
             "optimizer": c.optimizer.rawValue, "momentum": "\(c.momentum)", "weight_decay": "\(c.weightDecay)",
             "schedule": c.schedule.rawValue, "seed": "\(c.seed)", "horizontal_flip": "\(c.horizontalFlip)",
             "crop_padding": "\(c.cropPadding)", "class_weights": "\(c.classWeights)", "balanced_sampling": "\(c.balancedSampling)",
-            "init_from": c.initFrom ?? "", "patience": c.patience.map(String.init) ?? "",
+            "init_from": c.initFrom ?? "", "patience": c.patience.map(String.init) ?? "", "monitor": c.monitor,
         ]
     }
 }

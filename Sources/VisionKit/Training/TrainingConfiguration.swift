@@ -25,8 +25,11 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var balancedSampling = false
     /// Start from a saved model's weights (fine-tuning); a different class count replaces its head.
     public var initFrom: String?
-    /// Stop when validation accuracy has not improved for this many epochs (nil: never).
+    /// Stop when the monitored validation figure has not improved for this many epochs (nil: never).
     public var patience: Int?
+    /// What decides the best model and early stopping: "val_accuracy" (higher is better) or
+    /// "val_loss" (lower is better).
+    public var monitor = "val_accuracy"
     public var workers = 2
     public var trainFraction = 0.8
     public var valFraction = 0.1

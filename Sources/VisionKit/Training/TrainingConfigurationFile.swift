@@ -7,7 +7,7 @@ import Yams
 public enum TrainingConfigurationFile {
     public static let keys = [
         "model", "epochs", "batch_size", "lr", "optimizer", "schedule", "weight_decay", "momentum", "seed", "image_size",
-        "channels", "flip", "crop_padding", "class_weights", "balanced_sampling", "init_from", "patience", "workers", "output",
+        "channels", "flip", "crop_padding", "class_weights", "balanced_sampling", "init_from", "patience", "monitor", "workers", "output",
         "train_fraction", "val_fraction", "test_fraction",
     ]
 
@@ -85,6 +85,10 @@ public enum TrainingConfigurationFile {
             case "init_from": c.initFrom = try string()
             case "workers": c.workers = try int()
             case "patience": c.patience = try int()
+            case "monitor":
+                let v = try string()
+                guard v == "val_accuracy" || v == "val_loss" else { throw fail("expected val_accuracy or val_loss, got '\(v)'") }
+                c.monitor = v
             case "output": output = try string()
             case "train_fraction": c.trainFraction = try double()
             case "val_fraction": c.valFraction = try double()

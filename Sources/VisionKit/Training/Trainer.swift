@@ -158,6 +158,7 @@ public final class Trainer {
         }
 
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+        try Self.checkSpace(in: output, bytes: model.parameterCount * 4 * 4 + (1 << 20))
         // The split travels with the run (and inside each model file).
         let splitEncoder = JSONEncoder()
         splitEncoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -303,6 +304,18 @@ public final class Trainer {
         log("report: \((output as NSString).appendingPathComponent("report.html"))")
         return TrainingResult(history: history, bestValAccuracy: best, testAccuracy: testAccuracy, bestModelPath: bestPath,
                               lastModelPath: lastPath, skippedImages: skipped)
+    }
+
+    /// Fails before training when `folder` cannot take what the run will write (two model files,
+    /// the optimizer state and the logs): a full disk is found now, not after an hour of work.
+    static func checkSpace(in folder: String, bytes: Int) throws {
+        let probe = (folder as NSString).appendingPathComponent(".space-check-\(getpid())")
+        defer { unlink(probe) }
+        do {
+            try AtomicFile.write([UInt8](repeating: 0, count: bytes), to: probe)
+        } catch {
+            throw TrainingError.outputUnusable(folder: folder, detail: "\(bytes / 1_048_576 + 1) MB needed; \(error)")
+        }
     }
 
     /// Resize to the model's input, to [0, 1], normalise with the training statistics.

@@ -5,6 +5,7 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
     case nonFiniteLoss(epoch: Int, step: Int, lastGood: String?)
     case outputExists(String)
     case interrupted(epoch: Int, savedTo: String)
+    case outputUnusable(folder: String, detail: String)
 
     public var description: String {
         switch self {
@@ -14,6 +15,8 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
             return "the loss became NaN or infinite at epoch \(epoch), step \(step); lower the learning rate"
                 + (lastGood.map { " (the last good model is \($0))" } ?? "")
         case .outputExists(let path): return "\(path) already holds a run; choose another --output or pass --overwrite"
+        case .outputUnusable(let folder, let detail):
+            return "\(folder) cannot take the run's files: \(detail)"
         case .interrupted(let epoch, let path):
             return "interrupted during epoch \(epoch); the weights so far are in \(path) (continue with --resume)"
         }

@@ -166,35 +166,7 @@ struct TrainCommand: ParsableCommand {
         _ = try registry.resolve(nameOrPath: model)  // an unknown name fails before the folder is made
         try OutputFolder.prepare(folder)
         // The configuration used travels with the run.
-        let used = TrainingConfigurationFile.keys.compactMap { key -> String? in
-            let value: String?
-            switch key {
-            case "model": value = c.model
-            case "epochs": value = "\(c.epochs)"
-            case "batch_size": value = "\(c.batchSize)"
-            case "lr": value = "\(c.learningRate)"
-            case "optimizer": value = c.optimizer.rawValue
-            case "schedule": value = c.schedule.rawValue
-            case "weight_decay": value = "\(c.weightDecay)"
-            case "momentum": value = "\(c.momentum)"
-            case "seed": value = "\(c.seed)"
-            case "image_size": value = c.imageSize.map(String.init)
-            case "channels": value = c.channels.map(String.init)
-            case "flip": value = "\(c.horizontalFlip)"
-            case "crop_padding": value = "\(c.cropPadding)"
-            case "class_weights": value = c.classWeights ? "auto" : "none"
-            case "balanced_sampling": value = "\(c.balancedSampling)"
-            case "init_from": value = c.initFrom
-            case "workers": value = "\(c.workers)"
-            case "patience": value = c.patience.map(String.init)
-            case "monitor": value = c.monitor
-            case "train_fraction": value = "\(c.trainFraction)"
-            case "val_fraction": value = "\(c.valFraction)"
-            case "test_fraction": value = "\(c.testFraction)"
-            default: value = nil
-            }
-            return value.map { "\(key): \($0)" }
-        }.joined(separator: "\n") + "\n"
+        let used = TrainingConfigurationFile.yaml(c)
         try Data(used.utf8).write(to: URL(fileURLWithPath: (folder as NSString).appendingPathComponent("config.yaml")), options: .atomic)
         // Flush each line: progress must show up promptly in logs and pipes, not at exit.
         let trainer = Trainer(root: data, configuration: c, output: folder, registry: registry, resume: resume != nil, log: { line in

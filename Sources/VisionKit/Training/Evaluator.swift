@@ -45,7 +45,10 @@ public enum Evaluator {
     /// Evaluates `modelPath` on `root`: `split` is train, val, test or all. For test/val/train the
     /// images are exactly those the model file's split put there (same root), or the tree's own
     /// split folders.
-    public static func evaluate(modelPath: String, root: String, split: String, registry: ModelRegistry, workers: Int = 2) throws
+    /// `trainAccuracy: false` skips predicting the training images (only the overfitting warning
+    /// needs them).
+    public static func evaluate(modelPath: String, root: String, split: String, registry: ModelRegistry, workers: Int = 2,
+                                trainAccuracy wantTrainAccuracy: Bool = true) throws
         -> EvaluationResult
     {
         let (weights, metadata) = try SavedModel.read(modelPath)
@@ -97,7 +100,7 @@ public enum Evaluator {
         let majority = counts.indices.max { counts[$0] < counts[$1] } ?? 0
         let baseline = Double(targets.filter { $0 == majority }.count) / Double(max(targets.count, 1))
         var trainAccuracy: Double?
-        if split != "train" && split != "all" {
+        if wantTrainAccuracy && split != "train" && split != "all" {
             let train = items("train")
             if !train.isEmpty {
                 let (_, t, p, _) = try predict(train)

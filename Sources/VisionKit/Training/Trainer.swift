@@ -287,19 +287,20 @@ public final class Trainer {
         }
         if !skipped.isEmpty { log("skipped \(skipped.count) unreadable images:\n  " + skipped.joined(separator: "\n  ")) }
 
+        // One evaluation of the best model on the held-out images (test, or val without test)
+        // gives both the test figure and the report.
+        let reportSplit = testItems.isEmpty ? "val" : "test"
+        let evaluation = try Evaluator.evaluate(
+            modelPath: bestPath, root: root, split: reportSplit, registry: registry, workers: c.workers, trainAccuracy: false)
         var testAccuracy: Double?
         if !testItems.isEmpty {
+            testAccuracy = evaluation.accuracy
             let (weights, _) = try SavedModel.read(bestPath)
             try model.load(weights)
-            let (_, accuracy) = try evaluate(model, items: testItems, transform: evalTransform, layout: layout)
-            testAccuracy = accuracy
-            var figures = ["val_accuracy": best, "test_accuracy": accuracy]
+            var figures = ["val_accuracy": best, "test_accuracy": evaluation.accuracy]
             figures["train_loss"] = history.last?.trainLoss
             try SavedModel.write(model, metadata: metadata(figures, epochs: history.count), to: bestPath)
         }
-        // The report evaluates the best model on the held-out images (test, or val without test).
-        let reportSplit = testItems.isEmpty ? "val" : "test"
-        let evaluation = try Evaluator.evaluate(modelPath: bestPath, root: root, split: reportSplit, registry: registry, workers: c.workers)
         try RunReport.write(folder: output, title: "\(c.model) on \((root as NSString).lastPathComponent)", evaluation: evaluation, split: reportSplit)
         log("report: \((output as NSString).appendingPathComponent("report.html"))")
         return TrainingResult(history: history, bestValAccuracy: best, testAccuracy: testAccuracy, bestModelPath: bestPath,
@@ -400,12 +401,6 @@ public final class Trainer {
     }
 
     static func describe(_ c: TrainingConfiguration) -> [String: String] {
-        [
-            "model": c.model, "epochs": "\(c.epochs)", "batch_size": "\(c.batchSize)", "learning_rate": "\(c.learningRate)",
-            "optimizer": c.optimizer.rawValue, "momentum": "\(c.momentum)", "weight_decay": "\(c.weightDecay)",
-            "schedule": c.schedule.rawValue, "seed": "\(c.seed)", "horizontal_flip": "\(c.horizontalFlip)",
-            "crop_padding": "\(c.cropPadding)", "class_weights": "\(c.classWeights)", "balanced_sampling": "\(c.balancedSampling)",
-            "init_from": c.initFrom ?? "", "patience": c.patience.map(String.init) ?? "", "monitor": c.monitor,
-        ]
+        Dictionary(TrainingConfigurationFile.entries(c).map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
     }
 }

@@ -19,6 +19,45 @@ public enum TrainingConfigurationFile {
         public var description: String { "\(file):\(line): \(key): \(detail)" }
     }
 
+    /// `c` as (key, value) pairs in the file's vocabulary, `keys` order, unset options left out;
+    /// written as the run's `config.yaml` and recorded in the model file.
+    public static func entries(_ c: TrainingConfiguration) -> [(key: String, value: String)] {
+        keys.compactMap { key -> (key: String, value: String)? in
+            let value: String?
+            switch key {
+            case "model": value = c.model
+            case "epochs": value = "\(c.epochs)"
+            case "batch_size": value = "\(c.batchSize)"
+            case "lr": value = "\(c.learningRate)"
+            case "optimizer": value = c.optimizer.rawValue
+            case "schedule": value = c.schedule.rawValue
+            case "weight_decay": value = "\(c.weightDecay)"
+            case "momentum": value = "\(c.momentum)"
+            case "seed": value = "\(c.seed)"
+            case "image_size": value = c.imageSize.map(String.init)
+            case "channels": value = c.channels.map(String.init)
+            case "flip": value = "\(c.horizontalFlip)"
+            case "crop_padding": value = "\(c.cropPadding)"
+            case "class_weights": value = c.classWeights ? "auto" : "none"
+            case "balanced_sampling": value = "\(c.balancedSampling)"
+            case "init_from": value = c.initFrom
+            case "patience": value = c.patience.map(String.init)
+            case "monitor": value = c.monitor
+            case "workers": value = "\(c.workers)"
+            case "train_fraction": value = "\(c.trainFraction)"
+            case "val_fraction": value = "\(c.valFraction)"
+            case "test_fraction": value = "\(c.testFraction)"
+            default: value = nil  // output is where the run goes, not how it trains
+            }
+            return value.map { (key, $0) }
+        }
+    }
+
+    /// The YAML text of `entries(c)`, which `load` reads back.
+    public static func yaml(_ c: TrainingConfiguration) -> String {
+        entries(c).map { "\($0.key): \($0.value)" }.joined(separator: "\n") + "\n"
+    }
+
     /// The configuration in `path` applied over `base`, and the `output` folder if it names one.
     public static func load(_ path: String, over base: TrainingConfiguration = TrainingConfiguration()) throws
         -> (configuration: TrainingConfiguration, output: String?)

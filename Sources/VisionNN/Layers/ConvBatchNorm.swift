@@ -1,13 +1,17 @@
 import VisionTensor
 
-/// conv → batch norm → optional ReLU, the commonest block in a CNN.
+/// conv → batch norm → (+ residual) → optional ReLU, the commonest block in a CNN.
 ///
-/// In training (or whenever a gradient is recorded) it runs the three ops. In inference it folds
-/// the normalisation into the convolution (w′ = w·γ/√(σ²+ε), b′ = (b−μ)·γ/√(σ²+ε) + β) and
-/// runs one oneDNN convolution with ReLU as a post-op; the folded weights are kept until any
-/// of the tensors they come from changes.
-public func convBatchNorm(_ x: Tensor, _ conv: Conv2d, _ norm: BatchNorm2d, relu applyReLU: Bool) throws -> Tensor {
+/// In training (or whenever a gradient is recorded) it runs the ops one by one. In inference it
+/// folds the normalisation into the convolution (w′ = w·γ/√(σ²+ε), b′ = (b−μ)·γ/√(σ²+ε) + β)
+/// and runs one oneDNN convolution with the residual sum and ReLU as post-ops; the folded
+/// weights are kept until any of the tensors they come from changes.
+public func convBatchNorm(_ x: Tensor, _ conv: Conv2d, _ norm: BatchNorm2d, adding residual: Tensor? = nil, relu applyReLU: Bool) throws -> Tensor {
     if norm.isTraining || GradientMode.isEnabled {
+        if let residual {
+            let sum = try add(norm(conv(x)), residual)
+            return applyReLU ? relu(sum) : sum
+        }
         guard applyReLU else { return try norm(conv(x)) }
         return try batchNorm2dReLU(
             conv(x), weight: norm.weight, bias: norm.bias, runningMean: norm.runningMean, runningVariance: norm.runningVariance,
@@ -16,7 +20,7 @@ public func convBatchNorm(_ x: Tensor, _ conv: Conv2d, _ norm: BatchNorm2d, relu
     let (weight, bias) = try norm.folded(into: conv)
     return try fusedConvolutionForInference(
         x, weight: weight, bias: bias, stride: conv.stride, padding: conv.padding, dilation: conv.dilation, groups: conv.groups,
-        relu: applyReLU)
+        adding: residual, relu: applyReLU)
 }
 
 extension BatchNorm2d {

@@ -67,10 +67,9 @@ public final class BasicBlock: Module {
     }
 
     override public func forward(_ x: Tensor) throws -> Tensor {
-        let out = try convBatchNorm(convBatchNorm(x, conv1, bn1, relu: true), conv2, bn2, relu: false)
         let shortcut = stride != 1 || padChannels != 0
             ? try subsampleAndPadChannels(x, stride: stride, padBefore: padChannels, padAfter: padChannels)
             : x
-        return relu(try add(out, shortcut))
+        return try convBatchNorm(convBatchNorm(x, conv1, bn1, relu: true), conv2, bn2, adding: shortcut, relu: true)
     }
 }

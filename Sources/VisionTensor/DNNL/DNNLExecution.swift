@@ -104,6 +104,11 @@ extension DNNLContext {
             let blocks = Int(blocking.inner_nblks)
             parts.append("s\(values(&blocking.strides, rank))")
             parts.append("b\(values(&blocking.inner_blks, blocks))i\(values(&blocking.inner_idxs, blocks))")
+        } else if d.format_kind == dnnl_format_kind_wino {
+            // Winograd weights come in several tile sizes and blockings of the same dims: two
+            // of them must never share a cached reorder or a cached copy.
+            var wino = d.format_desc.wino_desc
+            parts.append("w" + withUnsafeBytes(of: &wino) { $0.map { String($0, radix: 16) }.joined(separator: ".") })
         }
         return parts.joined(separator: " ")
     }

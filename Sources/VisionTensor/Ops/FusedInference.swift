@@ -1,18 +1,25 @@
-/// Convolution (+ bias) followed by an optional ReLU, for inference only: one oneDNN primitive
-/// with ReLU as a post-op, so the activation never makes a second pass over memory. Records
-/// no gradient; callers fold batch normalisation into `weight` and `bias` first.
+/// Convolution (+ bias), then optionally `residual` added, then an optional ReLU, for inference
+/// only: one oneDNN primitive with the sum and ReLU as post-ops, so the activation never makes
+/// a second pass over memory. Records no gradient; callers fold batch normalisation into
+/// `weight` and `bias` first. `residual` must have the convolution's output shape.
 public func fusedConvolutionForInference(
     _ x: Tensor, weight: Tensor, bias: Tensor, stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0),
-    dilation: (Int, Int) = (1, 1), groups: Int = 1, relu applyReLU: Bool
+    dilation: (Int, Int) = (1, 1), groups: Int = 1, adding residual: Tensor? = nil, relu applyReLU: Bool
 ) throws(TensorError) -> Tensor {
     let geometry = try ConvolutionGeometry.checked(
         x, weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
     if ComputeBackend.current == .dnnl {
-        return try DNNLConvolution.forwardInference(geometry, input: x, weight: weight, bias: bias, relu: applyReLU)
+        return try DNNLConvolution.forwardInference(geometry, input: x, weight: weight, bias: bias, residual: residual, relu: applyReLU)
     }
     let result: Result<Tensor, TensorError> = GradientMode.$isEnabled.withValue(false) {
         do throws(TensorError) {
-            let out = try conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
+            var out = try conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
+            if let residual {
+                guard residual.shape == out.shape else {
+                    throw .shapeMismatch(op: "conv2d + residual", expected: "a residual of shape \(out.shape)", got: residual.shape)
+                }
+                out = try add(out, residual)
+            }
             return .success(applyReLU ? relu(out) : out)
         } catch {
             return .failure(error)

@@ -1,3 +1,5 @@
+import CDNNL
+
 /// The same values under a new shape (one dimension may be -1: inferred).
 public func reshape(_ x: Tensor, _ newShape: [Int]) throws(TensorError) -> Tensor {
     var shape = newShape
@@ -82,6 +84,9 @@ public func subsampleAndPadChannels(_ x: Tensor, stride: Int, padBefore: Int, pa
     let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
     let oh = (h + stride - 1) / stride, ow = (w + stride - 1) / stride
     let oc = c + padBefore + padAfter
+    if !GradientMode.isEnabled, let out = try subsampleAndPadChannelsBlocked(x, stride: stride, padBefore: padBefore, outputChannels: oc) {
+        return out
+    }
     let out = Tensor(zeros: [n, oc, oh, ow])
     let source = x.pointer, target = out.pointer
     for b in 0..<n {
@@ -107,4 +112,35 @@ public func subsampleAndPadChannels(_ x: Tensor, stride: Int, padBefore: Int, pa
         }
         return [g]
     }
+}
+
+/// The option-A shortcut from and to nChw16c, for inference: the activation stays blocked, so
+/// the block's residual sum reads it without two reorders. Nil when `x` is not in nChw16c or
+/// the output channels do not fill 16-lane blocks.
+private func subsampleAndPadChannelsBlocked(_ x: Tensor, stride: Int, padBefore: Int, outputChannels oc: Int) throws(TensorError) -> Tensor? {
+    let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+    guard x.isBlocked, c % 16 == 0, oc % 16 == 0 else { return nil }
+    var current = try x.memoryDescriptor()
+    var blocked = try plainDescriptor(x.shape, dnnl_aBcd16b)
+    guard dnnl_memory_desc_equal(&current, &blocked) != 0 else { return nil }
+    let oh = (h + stride - 1) / stride, ow = (w + stride - 1) / stride
+    let outShape = [n, oc, oh, ow]
+    let storage = TensorStorage(count: n * oc * oh * ow)  // zeros: the padded channels
+    let source = x.storage.pointer, target = storage.pointer
+    let inBlocks = c / 16, outBlocks = oc / 16
+    for b in 0..<n {
+        for ob in 0..<outBlocks {
+            for lane in 0..<16 {
+                let ch = ob * 16 + lane - padBefore
+                guard ch >= 0, ch < c else { continue }
+                let (ib, il) = (ch / 16, ch % 16)
+                for y in 0..<oh {
+                    let from = source + (((b * inBlocks + ib) * h + y * stride) * w) * 16 + il
+                    let to = target + (((b * outBlocks + ob) * oh + y) * ow) * 16 + lane
+                    for xx in 0..<ow { to[xx * 16] = from[xx * stride * 16] }
+                }
+            }
+        }
+    }
+    return Tensor(shape: outShape, storage: storage, layout: try plainDescriptor(outShape, dnnl_aBcd16b))
 }

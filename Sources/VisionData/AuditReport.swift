@@ -54,7 +54,7 @@ public struct AuditReport: Sendable, Codable, Equatable {
     public var sizes: Sizes?
     /// Files per split ("train", "val", "test").
     public var splits: [String: Int]
-    /// How the splits were made: "preset" or "keyed-hash-threshold seed S".
+    /// How the splits were made: "preset" or "METHOD seed S" (e.g. "keyed-hash-threshold-v2 seed 0").
     public var splitMethod: String
     public var trainStatistics: Statistics?
     /// Groups of files with identical bytes.

@@ -43,6 +43,120 @@ import VisionTestSupport
         }
     }
 
+    /// Splits per class by the thresholds alone, before the small-class repair.
+    static func plain(_ data: Dataset, seed: UInt64, fractions: SplitFractions = .standard) -> [DataSplit] {
+        data.items.map { Splitter.split(seed: seed, className: data.classes[$0.label], relativePath: $0.relativePath, fractions: fractions) }
+    }
+
+    @Test func smallClassesGetEveryWantedSplit() throws {
+        let sizes = Array(3...12)
+        let data = Self.dataset(sizes)
+        var repaired = 0
+        for seed in UInt64(0)..<300 {
+            let split = Splitter.makeSplit(for: data, seed: seed)
+            for (c, n) in sizes.enumerated() {
+                let counts = split.counts[c]
+                #expect(counts[.train, default: 0] >= 1 && counts[.val, default: 0] >= 1 && counts[.test, default: 0] >= 1,
+                        "seed \(seed), class of \(n): \(counts)")
+            }
+            repaired += zip(split.entries.map(\.split), Self.plain(data, seed: seed)).filter { $0 != $1 }.count
+        }
+        #expect(repaired > 300)  // the thresholds alone leave many of these classes short
+        // Only val wanted: 2 files are enough, and nothing goes to test.
+        let valOnly = try SplitFractions(train: 0.9, val: 0.1, test: 0)
+        let pairs = Self.dataset([2, 2, 3, 5])
+        for seed in UInt64(0)..<300 {
+            let split = Splitter.makeSplit(for: pairs, fractions: valOnly, seed: seed)
+            for c in 0..<4 {
+                #expect(split.counts[c][.train, default: 0] >= 1 && split.counts[c][.val, default: 0] >= 1 && split.counts[c][.test] == nil)
+            }
+        }
+        // Too few files for every split: one file stays where its hash put it.
+        let single = Self.dataset([1, 1])
+        #expect(Splitter.makeSplit(for: single, seed: 4).entries.map(\.split) == Self.plain(single, seed: 4))
+    }
+
+    @Test func theRepairMovesTheFileNearestTheBoundary() throws {
+        let data = Self.dataset(Array(3...12))
+        var checked = 0
+        for seed in UInt64(0)..<300 {
+            let plain = Self.plain(data, seed: seed)
+            let split = Splitter.makeSplit(for: data, seed: seed).entries.map(\.split)
+            for c in data.classes.indices {
+                let members = data.items.indices.filter { data.items[$0].label == c }
+                func count(_ s: DataSplit) -> Int { members.filter { plain[$0] == s }.count }
+                let moved = members.filter { plain[$0] != split[$0] }
+                let u = { (i: Int) in Splitter.unitKey(seed: seed, className: data.classes[c], relativePath: data.items[i].relativePath) }
+                if count(.train) > 0 && count(.val) > 0 && count(.test) > 0 {
+                    #expect(moved.isEmpty, "seed \(seed) class \(c): a class with every split filled was changed")
+                } else if count(.val) == 0 && count(.test) > 0 && count(.train) >= 2 {
+                    // Val alone came out empty: the train file with the highest u moves to val.
+                    let top = members.filter { plain[$0] == .train }.max { u($0) < u($1) }
+                    #expect(moved == [top] && split[moved[0]] == .val, "seed \(seed) class \(c)")
+                    checked += 1
+                } else if count(.test) == 0 && count(.val) >= 2 && count(.train) > 0 {
+                    // Test alone came out empty: the highest-u non-test file (a val file) moves.
+                    let top = members.filter { plain[$0] != .test }.max { u($0) < u($1) }
+                    #expect(moved == [top] && split[moved[0]] == .test, "seed \(seed) class \(c)")
+                    checked += 1
+                } else if count(.test) == 0 && count(.val) == 1 && count(.train) >= 2 {
+                    // ... unless it is val's only file: then the highest-u train file goes to test.
+                    let top = members.filter { plain[$0] == .train }.max { u($0) < u($1) }
+                    #expect(moved == [top] && split[moved[0]] == .test, "seed \(seed) class \(c)")
+                    checked += 1
+                }
+            }
+        }
+        #expect(checked > 100)
+    }
+
+    @Test func largeClassesKeepThePlainThresholds() {
+        let data = Self.dataset([100, 300, 1000])
+        for seed in UInt64(0)..<20 {
+            #expect(Splitter.makeSplit(for: data, seed: seed).entries.map(\.split) == Self.plain(data, seed: seed))
+        }
+    }
+
+    @Test func addingFilesToFilledClassesNeverMovesExistingOnes() {
+        let sizes = Array(3...12)
+        let before = Self.dataset(sizes)
+        let after = Dataset(
+            root: "/data", source: .imageFolder, classes: before.classes,
+            items: (before.items + Self.dataset(sizes.map { $0 / 2 + 1 }, prefix: "new-").items).sorted { $0.label < $1.label })
+        var compared = 0
+        for seed in UInt64(0)..<100 {
+            let plain = Self.plain(before, seed: seed)
+            let old = Splitter.makeSplit(for: before, seed: seed)
+            let new = Dictionary(uniqueKeysWithValues: Splitter.makeSplit(for: after, seed: seed).entries.map { ($0.path, $0.split) })
+            for c in sizes.indices {
+                let members = before.items.indices.filter { before.items[$0].label == c }
+                guard Set(members.map { plain[$0] }).count == 3 else { continue }  // a repaired class
+                for i in members { #expect(new[old.entries[i].path] == old.entries[i].split, "seed \(seed): \(old.entries[i].path) moved") }
+                compared += 1
+            }
+        }
+        #expect(compared > 100)
+    }
+
+    @Test func carvingFromAPresetTrainFillsValInSmallClasses() {
+        // train/ and test/ given, val carved from train: 2 train files are enough for a val file.
+        var items: [DatasetItem] = []
+        for (label, count) in [2, 3, 4, 6].enumerated() {
+            for i in 0..<count {
+                items.append(DatasetItem(path: "/p/train/c\(label)/\(i).png", relativePath: "train/c\(label)/\(i).png", label: label, presetSplit: .train))
+            }
+            items.append(DatasetItem(path: "/p/test/c\(label)/0.png", relativePath: "test/c\(label)/0.png", label: label, presetSplit: .test))
+        }
+        let data = Dataset(root: "/p", source: .presplit, classes: ["c0", "c1", "c2", "c3"], items: items)
+        for seed in UInt64(0)..<200 {
+            let split = Splitter.makeSplit(for: data, seed: seed)
+            for c in 0..<4 {
+                #expect(split.counts[c][.train, default: 0] >= 1 && split.counts[c][.val, default: 0] >= 1, "seed \(seed) class \(c)")
+            }
+            for (item, entry) in zip(items, split.entries) where item.presetSplit == .test { #expect(entry.split == .test) }
+        }
+    }
+
     @Test func splitIsAFunctionOfSeedClassAndPath() {
         let f = SplitFractions.standard
         let a = Splitter.split(seed: 1, className: "cat", relativePath: "cat/1.png", fractions: f)

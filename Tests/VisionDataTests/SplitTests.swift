@@ -189,13 +189,105 @@ import VisionTestSupport
         let grown = Dataset(root: "/data", source: .imageFolder, classes: data.classes, items: data.items + [
             DatasetItem(path: "/data/c0/extra.png", relativePath: "c0/extra.png", label: 0)
         ])
-        #expect(throws: DatasetError.splitMismatch(detail: "expected every dataset file in the split file, got 1 new, e.g. 'c0/extra.png'")) {
+        let expectation = "expected the split to list exactly the dataset's files"
+        #expect(throws: DatasetError.splitMismatch(file: path, detail: "1 dataset file is not listed (first: c0/extra.png); \(expectation)")) {
             try read.check(against: grown)
         }
         let fewer = Dataset(root: "/data", source: .imageFolder, classes: data.classes, items: Array(data.items.dropFirst()))
-        #expect(throws: DatasetError.self) { try read.check(against: fewer) }
-        let renamed = Dataset(root: "/data", source: .imageFolder, classes: ["x", "y"], items: data.items)
-        #expect(throws: DatasetError.splitMismatch(detail: "expected classes c0, c1, got x, y")) { try read.check(against: renamed) }
+        #expect(throws: DatasetError.splitMismatch(file: path, detail: "1 file listed is not in the dataset (first: c0/0.png); \(expectation)")) {
+            try read.check(against: fewer)
+        }
+        // Made in memory, the split has no file to name.
+        #expect(throws: DatasetError.splitMismatch(file: nil, detail: "1 file listed is not in the dataset (first: c0/0.png); \(expectation)")) {
+            try split.check(against: fewer)
+        }
+    }
+
+    /// The message of the error `body` throws (nil when it throws none).
+    static func message(_ body: () throws(DatasetError) -> Void) -> String? {
+        do {
+            try body()
+            return nil
+        } catch {
+            return error.description
+        }
+    }
+
+    @Test func splitFileErrorsAreOneLineAndNameTheFile() throws {
+        let data = Self.dataset([4, 4])
+        let folder = try Fixtures.temporaryDirectory()
+        let good = folder + "/split.json"
+        try Splitter.makeSplit(for: data, seed: 1).write(to: good)
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: good))) as? [String: Any])
+        /// The good document changed by `edit`, written to NAME.json.
+        func variant(_ name: String, _ edit: (inout [String: Any]) -> Void) throws -> String {
+            var copy = document
+            edit(&copy)
+            let path = folder + "/\(name).json"
+            try JSONSerialization.data(withJSONObject: copy).write(to: URL(fileURLWithPath: path))
+            return path
+        }
+        func entries(_ change: @escaping ([[String: Any]]) -> [[String: Any]]) -> (inout [String: Any]) -> Void {
+            { $0["entries"] = change($0["entries"] as? [[String: Any]] ?? []) }
+        }
+        let notJSON = folder + "/notes.json"
+        try Data("train: all of them\n".utf8).write(to: URL(fileURLWithPath: notJSON))
+        let empty = folder + "/empty.json"
+        try Data().write(to: URL(fileURLWithPath: empty))
+        let list = folder + "/list.json"
+        try Data("[1, 2]".utf8).write(to: URL(fileURLWithPath: list))
+
+        let readCases: [(path: String, expected: String)] = [
+            (folder + "/missing.json", "cannot read the split file (no such file)"),
+            (folder, "cannot read the split file (a folder, expected a JSON file)"),
+            (empty, "got an empty file"),
+            (notJSON, "got text that is not JSON"),
+            (list, "expected an object"),
+            (try variant("version", { $0["version"] = 2 }), "expected a split file of version 1, got version 2"),
+            (try variant("method", { $0["method"] = "random" }),
+             "expected method keyed-hash-threshold or keyed-hash-threshold-v2, got 'random'"),
+            (try variant("no-method", { $0["method"] = nil }), "expected method keyed-hash-threshold or keyed-hash-threshold-v2, got none"),
+            (try variant("no-entries", { $0["entries"] = nil }), "expected key 'entries', got none"),
+            (try variant("bad-split", entries { list in [list[0].merging(["split": "holdout"]) { $1 }] + list.dropFirst() }),
+             "at 'entries[0].split': expected train, val or test, got 'holdout'"),
+            (try variant("seed-text", { $0["seed"] = "one" }), "expected a number at 'seed', got another JSON value"),
+        ]
+        for (path, expected) in readCases {
+            let text = Self.message { () throws(DatasetError) in _ = try SplitDefinition.read(contentsOf: path) }
+            #expect(text?.hasPrefix(path + ": ") == true, "\(text ?? "no error")")
+            #expect(text?.contains(expected) == true, "\(path): \(text ?? "no error")")
+            #expect(text?.contains("\n") == false, "\(text ?? "")")
+        }
+
+        let mismatchCases: [(path: String, expected: String)] = [
+            (try variant("classes", { $0["classes"] = ["c0", "cat"] }),
+             "lists 2 classes (c0, cat); expected the dataset's 2 (c0, c1) in the same order"),
+            (try variant("extra", entries { $0 + [["path": "c0/gone.png", "label": "c0", "split": "train"]] }),
+             "1 file listed is not in the dataset (first: c0/gone.png); expected the split to list exactly the dataset's files"),
+            (try variant("fewer", entries { Array($0.dropFirst(2)) }),
+             "2 dataset files are not listed (first: c0/0.png); expected the split to list exactly the dataset's files"),
+            (try variant("both", entries { [["path": "c9/x.png", "label": "c0", "split": "val"]] + $0.dropFirst() }),
+             "1 file listed is not in the dataset (first: c9/x.png) and 1 dataset file is not listed (first: c0/0.png); expected"),
+            (try variant("relabelled", entries { [$0[0].merging(["label": "c1"]) { $1 }] + $0.dropFirst() }),
+             "1 file listed under another class (first: c0/0.png as 'c1', the dataset has 'c0'); expected each file under its class in the dataset"),
+            (try variant("twice", entries { [$0[0]] + $0 }), "lists c0/0.png twice; expected each file once"),
+        ]
+        for (path, expected) in mismatchCases {
+            let split = try SplitDefinition.read(contentsOf: path)
+            #expect(split.file == path)
+            let text = Self.message { () throws(DatasetError) in try split.check(against: data) }
+            #expect(text?.hasPrefix(path + ": ") == true, "\(text ?? "no error")")
+            #expect(text?.contains(expected) == true, "\(path): \(text ?? "no error")")
+            #expect(text?.contains("\n") == false, "\(text ?? "")")
+            // The audit, which takes a saved split, fails alike.
+            let audit = Self.message { () throws(DatasetError) in _ = try DataAudit.run(data, options: DataAudit.Options(split: split)) }
+            #expect(audit == text)
+        }
+        // A split file from before the small-class repair still reads and checks.
+        let old = try variant("v1", { $0["method"] = "keyed-hash-threshold" })
+        let read = try SplitDefinition.read(contentsOf: old)
+        try read.check(against: data)
+        #expect(read.method == "keyed-hash-threshold")
     }
 
     @Test func fractionsAreChecked() {

@@ -54,12 +54,14 @@ public struct AuditReport: Sendable, Codable, Equatable {
     public var sizes: Sizes?
     /// Files per split ("train", "val", "test").
     public var splits: [String: Int]
-    /// How the splits were made: "preset" or "keyed-hash-threshold seed S".
+    /// How the splits were made: "preset" or "METHOD seed S" (e.g. "keyed-hash-threshold-v2 seed 0").
     public var splitMethod: String
     public var trainStatistics: Statistics?
     /// Groups of files with identical bytes.
     public var duplicates: [[String]]
-    /// Groups of files whose perceptual hashes are within the threshold but not all identical.
+    /// Groups of files linked by chains of perceptual hashes within the threshold (connected
+    /// components, so a group's ends may be further apart), not all with identical bytes; each in
+    /// dataset order, groups ordered by their first file.
     public var nearDuplicates: [[String]]
     public var nearDuplicateThreshold: Int
     public var leakage: [Leak]

@@ -100,20 +100,16 @@ public enum DataAudit {
         let exactGroups = bySHA.values.filter { $0.count > 1 }.map { $0.sorted() }.sorted { $0[0] < $1[0] }
         report.duplicates = exactGroups.map { $0.map { dataset.items[$0].path } }
 
-        // Near duplicates: leader clustering on dHash (each image joins the first earlier group
-        // whose first image is within the threshold), which avoids the long chains a transitive
-        // closure builds. Images under 16 px a side carry too little detail for a 9×8 hash.
-        var leaders: [(hash: UInt64, members: [Int])] = []
-        for i in facts.indices {
-            guard let h = facts[i].hash, facts[i].width >= 16, facts[i].height >= 16 else { continue }
-            if let g = leaders.firstIndex(where: { PerceptualHash.distance($0.hash, h) <= options.nearDuplicateThreshold }) {
-                leaders[g].members.append(i)
-            } else {
-                leaders.append((h, [i]))
-            }
+        // Near duplicates: images linked by chains of dHashes within the threshold (connected
+        // components, found through banded buckets). A group of identical files alone is already an
+        // exact group. Images under 16 px a side carry too little detail for a 9×8 hash.
+        let hashed = facts.indices.compactMap { index -> (index: Int, hash: UInt64)? in
+            guard let hash = facts[index].hash, facts[index].width >= 16, facts[index].height >= 16 else { return nil }
+            return (index, hash)
         }
-        let nearList = leaders.map(\.members).filter { group in
-            group.count > 1 && Set(group.compactMap { facts[$0].sha }).count > 1
+        let components = NearDuplicateGroups(hashes: hashed.map(\.hash), threshold: options.nearDuplicateThreshold).groups
+        let nearList = components.map { $0.map { hashed[$0].index } }.filter { group in
+            Set(group.compactMap { facts[$0].sha }).count > 1
         }
         report.nearDuplicates = nearList.map { $0.map { dataset.items[$0].path } }
 

@@ -20,8 +20,12 @@ public enum DatasetError: Error, Equatable, Sendable {
     case manifestInvalidSplit(path: String, line: Int, value: String)
     case invalidFractions(String)
     case invalidFolds(Int)
-    case splitMismatch(detail: String)
+    /// A split that does not fit the dataset; `file` is where it was read from, if anywhere.
+    case splitMismatch(file: String?, detail: String)
     case splitFileUnreadable(path: String, reason: String)
+    case splitFileUnwritable(path: String, reason: String)
+    /// A split file that reads but is not one `vision data split` writes (JSON, version, method, fields).
+    case splitFileInvalid(path: String, detail: String)
 }
 
 extension DatasetError: LocalizedError, CustomStringConvertible {
@@ -64,10 +68,14 @@ extension DatasetError: LocalizedError, CustomStringConvertible {
             return "invalid split fractions: \(detail)"
         case .invalidFolds(let folds):
             return "expected at least 2 folds, got \(folds)"
-        case .splitMismatch(let detail):
-            return "the split does not match the dataset: \(detail)"
+        case .splitMismatch(let file, let detail):
+            return "\(file ?? "the split"): \(detail)"
         case .splitFileUnreadable(let path, let reason):
             return "\(path): cannot read the split file (\(reason))"
+        case .splitFileUnwritable(let path, let reason):
+            return "\(path): cannot write the split file (\(reason))"
+        case .splitFileInvalid(let path, let detail):
+            return "\(path): \(detail)"
         }
     }
 }

@@ -53,7 +53,8 @@ struct DataInspectCommand: ParsableCommand {
         abstract: "Audit a dataset: class counts, corrupt files, sizes, train statistics, duplicates and leakage.",
         discussion: """
             Every file is read and decoded once. Duplicates are identical bytes (SHA-256); near \
-            duplicates have perceptual hashes (dHash) within --near-threshold bits. Leakage is the \
+            duplicates have perceptual hashes (dHash) within --near-threshold bits, grouped through \
+            chains (A ≈ B and B ≈ C make one group A, B, C). Leakage is the \
             same image under two classes, or in two splits (the split is the dataset's own, or the \
             keyed-hash split of --seed, --val and --test, or --split FILE).
             """

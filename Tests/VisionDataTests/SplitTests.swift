@@ -43,6 +43,120 @@ import VisionTestSupport
         }
     }
 
+    /// Splits per class by the thresholds alone, before the small-class repair.
+    static func plain(_ data: Dataset, seed: UInt64, fractions: SplitFractions = .standard) -> [DataSplit] {
+        data.items.map { Splitter.split(seed: seed, className: data.classes[$0.label], relativePath: $0.relativePath, fractions: fractions) }
+    }
+
+    @Test func smallClassesGetEveryWantedSplit() throws {
+        let sizes = Array(3...12)
+        let data = Self.dataset(sizes)
+        var repaired = 0
+        for seed in UInt64(0)..<300 {
+            let split = Splitter.makeSplit(for: data, seed: seed)
+            for (c, n) in sizes.enumerated() {
+                let counts = split.counts[c]
+                #expect(counts[.train, default: 0] >= 1 && counts[.val, default: 0] >= 1 && counts[.test, default: 0] >= 1,
+                        "seed \(seed), class of \(n): \(counts)")
+            }
+            repaired += zip(split.entries.map(\.split), Self.plain(data, seed: seed)).filter { $0 != $1 }.count
+        }
+        #expect(repaired > 300)  // the thresholds alone leave many of these classes short
+        // Only val wanted: 2 files are enough, and nothing goes to test.
+        let valOnly = try SplitFractions(train: 0.9, val: 0.1, test: 0)
+        let pairs = Self.dataset([2, 2, 3, 5])
+        for seed in UInt64(0)..<300 {
+            let split = Splitter.makeSplit(for: pairs, fractions: valOnly, seed: seed)
+            for c in 0..<4 {
+                #expect(split.counts[c][.train, default: 0] >= 1 && split.counts[c][.val, default: 0] >= 1 && split.counts[c][.test] == nil)
+            }
+        }
+        // Too few files for every split: one file stays where its hash put it.
+        let single = Self.dataset([1, 1])
+        #expect(Splitter.makeSplit(for: single, seed: 4).entries.map(\.split) == Self.plain(single, seed: 4))
+    }
+
+    @Test func theRepairMovesTheFileNearestTheBoundary() throws {
+        let data = Self.dataset(Array(3...12))
+        var checked = 0
+        for seed in UInt64(0)..<300 {
+            let plain = Self.plain(data, seed: seed)
+            let split = Splitter.makeSplit(for: data, seed: seed).entries.map(\.split)
+            for c in data.classes.indices {
+                let members = data.items.indices.filter { data.items[$0].label == c }
+                func count(_ s: DataSplit) -> Int { members.filter { plain[$0] == s }.count }
+                let moved = members.filter { plain[$0] != split[$0] }
+                let u = { (i: Int) in Splitter.unitKey(seed: seed, className: data.classes[c], relativePath: data.items[i].relativePath) }
+                if count(.train) > 0 && count(.val) > 0 && count(.test) > 0 {
+                    #expect(moved.isEmpty, "seed \(seed) class \(c): a class with every split filled was changed")
+                } else if count(.val) == 0 && count(.test) > 0 && count(.train) >= 2 {
+                    // Val alone came out empty: the train file with the highest u moves to val.
+                    let top = members.filter { plain[$0] == .train }.max { u($0) < u($1) }
+                    #expect(moved == [top] && split[moved[0]] == .val, "seed \(seed) class \(c)")
+                    checked += 1
+                } else if count(.test) == 0 && count(.val) >= 2 && count(.train) > 0 {
+                    // Test alone came out empty: the highest-u non-test file (a val file) moves.
+                    let top = members.filter { plain[$0] != .test }.max { u($0) < u($1) }
+                    #expect(moved == [top] && split[moved[0]] == .test, "seed \(seed) class \(c)")
+                    checked += 1
+                } else if count(.test) == 0 && count(.val) == 1 && count(.train) >= 2 {
+                    // ... unless it is val's only file: then the highest-u train file goes to test.
+                    let top = members.filter { plain[$0] == .train }.max { u($0) < u($1) }
+                    #expect(moved == [top] && split[moved[0]] == .test, "seed \(seed) class \(c)")
+                    checked += 1
+                }
+            }
+        }
+        #expect(checked > 100)
+    }
+
+    @Test func largeClassesKeepThePlainThresholds() {
+        let data = Self.dataset([100, 300, 1000])
+        for seed in UInt64(0)..<20 {
+            #expect(Splitter.makeSplit(for: data, seed: seed).entries.map(\.split) == Self.plain(data, seed: seed))
+        }
+    }
+
+    @Test func addingFilesToFilledClassesNeverMovesExistingOnes() {
+        let sizes = Array(3...12)
+        let before = Self.dataset(sizes)
+        let after = Dataset(
+            root: "/data", source: .imageFolder, classes: before.classes,
+            items: (before.items + Self.dataset(sizes.map { $0 / 2 + 1 }, prefix: "new-").items).sorted { $0.label < $1.label })
+        var compared = 0
+        for seed in UInt64(0)..<100 {
+            let plain = Self.plain(before, seed: seed)
+            let old = Splitter.makeSplit(for: before, seed: seed)
+            let new = Dictionary(uniqueKeysWithValues: Splitter.makeSplit(for: after, seed: seed).entries.map { ($0.path, $0.split) })
+            for c in sizes.indices {
+                let members = before.items.indices.filter { before.items[$0].label == c }
+                guard Set(members.map { plain[$0] }).count == 3 else { continue }  // a repaired class
+                for i in members { #expect(new[old.entries[i].path] == old.entries[i].split, "seed \(seed): \(old.entries[i].path) moved") }
+                compared += 1
+            }
+        }
+        #expect(compared > 100)
+    }
+
+    @Test func carvingFromAPresetTrainFillsValInSmallClasses() {
+        // train/ and test/ given, val carved from train: 2 train files are enough for a val file.
+        var items: [DatasetItem] = []
+        for (label, count) in [2, 3, 4, 6].enumerated() {
+            for i in 0..<count {
+                items.append(DatasetItem(path: "/p/train/c\(label)/\(i).png", relativePath: "train/c\(label)/\(i).png", label: label, presetSplit: .train))
+            }
+            items.append(DatasetItem(path: "/p/test/c\(label)/0.png", relativePath: "test/c\(label)/0.png", label: label, presetSplit: .test))
+        }
+        let data = Dataset(root: "/p", source: .presplit, classes: ["c0", "c1", "c2", "c3"], items: items)
+        for seed in UInt64(0)..<200 {
+            let split = Splitter.makeSplit(for: data, seed: seed)
+            for c in 0..<4 {
+                #expect(split.counts[c][.train, default: 0] >= 1 && split.counts[c][.val, default: 0] >= 1, "seed \(seed) class \(c)")
+            }
+            for (item, entry) in zip(items, split.entries) where item.presetSplit == .test { #expect(entry.split == .test) }
+        }
+    }
+
     @Test func splitIsAFunctionOfSeedClassAndPath() {
         let f = SplitFractions.standard
         let a = Splitter.split(seed: 1, className: "cat", relativePath: "cat/1.png", fractions: f)
@@ -75,13 +189,105 @@ import VisionTestSupport
         let grown = Dataset(root: "/data", source: .imageFolder, classes: data.classes, items: data.items + [
             DatasetItem(path: "/data/c0/extra.png", relativePath: "c0/extra.png", label: 0)
         ])
-        #expect(throws: DatasetError.splitMismatch(detail: "expected every dataset file in the split file, got 1 new, e.g. 'c0/extra.png'")) {
+        let expectation = "expected the split to list exactly the dataset's files"
+        #expect(throws: DatasetError.splitMismatch(file: path, detail: "1 dataset file is not listed (first: c0/extra.png); \(expectation)")) {
             try read.check(against: grown)
         }
         let fewer = Dataset(root: "/data", source: .imageFolder, classes: data.classes, items: Array(data.items.dropFirst()))
-        #expect(throws: DatasetError.self) { try read.check(against: fewer) }
-        let renamed = Dataset(root: "/data", source: .imageFolder, classes: ["x", "y"], items: data.items)
-        #expect(throws: DatasetError.splitMismatch(detail: "expected classes c0, c1, got x, y")) { try read.check(against: renamed) }
+        #expect(throws: DatasetError.splitMismatch(file: path, detail: "1 file listed is not in the dataset (first: c0/0.png); \(expectation)")) {
+            try read.check(against: fewer)
+        }
+        // Made in memory, the split has no file to name.
+        #expect(throws: DatasetError.splitMismatch(file: nil, detail: "1 file listed is not in the dataset (first: c0/0.png); \(expectation)")) {
+            try split.check(against: fewer)
+        }
+    }
+
+    /// The message of the error `body` throws (nil when it throws none).
+    static func message(_ body: () throws(DatasetError) -> Void) -> String? {
+        do {
+            try body()
+            return nil
+        } catch {
+            return error.description
+        }
+    }
+
+    @Test func splitFileErrorsAreOneLineAndNameTheFile() throws {
+        let data = Self.dataset([4, 4])
+        let folder = try Fixtures.temporaryDirectory()
+        let good = folder + "/split.json"
+        try Splitter.makeSplit(for: data, seed: 1).write(to: good)
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: good))) as? [String: Any])
+        /// The good document changed by `edit`, written to NAME.json.
+        func variant(_ name: String, _ edit: (inout [String: Any]) -> Void) throws -> String {
+            var copy = document
+            edit(&copy)
+            let path = folder + "/\(name).json"
+            try JSONSerialization.data(withJSONObject: copy).write(to: URL(fileURLWithPath: path))
+            return path
+        }
+        func entries(_ change: @escaping ([[String: Any]]) -> [[String: Any]]) -> (inout [String: Any]) -> Void {
+            { $0["entries"] = change($0["entries"] as? [[String: Any]] ?? []) }
+        }
+        let notJSON = folder + "/notes.json"
+        try Data("train: all of them\n".utf8).write(to: URL(fileURLWithPath: notJSON))
+        let empty = folder + "/empty.json"
+        try Data().write(to: URL(fileURLWithPath: empty))
+        let list = folder + "/list.json"
+        try Data("[1, 2]".utf8).write(to: URL(fileURLWithPath: list))
+
+        let readCases: [(path: String, expected: String)] = [
+            (folder + "/missing.json", "cannot read the split file (no such file)"),
+            (folder, "cannot read the split file (a folder, expected a JSON file)"),
+            (empty, "got an empty file"),
+            (notJSON, "got text that is not JSON"),
+            (list, "expected an object"),
+            (try variant("version", { $0["version"] = 2 }), "expected a split file of version 1, got version 2"),
+            (try variant("method", { $0["method"] = "random" }),
+             "expected method keyed-hash-threshold or keyed-hash-threshold-v2, got 'random'"),
+            (try variant("no-method", { $0["method"] = nil }), "expected method keyed-hash-threshold or keyed-hash-threshold-v2, got none"),
+            (try variant("no-entries", { $0["entries"] = nil }), "expected key 'entries', got none"),
+            (try variant("bad-split", entries { list in [list[0].merging(["split": "holdout"]) { $1 }] + list.dropFirst() }),
+             "at 'entries[0].split': expected train, val or test, got 'holdout'"),
+            (try variant("seed-text", { $0["seed"] = "one" }), "expected a number at 'seed', got another JSON value"),
+        ]
+        for (path, expected) in readCases {
+            let text = Self.message { () throws(DatasetError) in _ = try SplitDefinition.read(contentsOf: path) }
+            #expect(text?.hasPrefix(path + ": ") == true, "\(text ?? "no error")")
+            #expect(text?.contains(expected) == true, "\(path): \(text ?? "no error")")
+            #expect(text?.contains("\n") == false, "\(text ?? "")")
+        }
+
+        let mismatchCases: [(path: String, expected: String)] = [
+            (try variant("classes", { $0["classes"] = ["c0", "cat"] }),
+             "lists 2 classes (c0, cat); expected the dataset's 2 (c0, c1) in the same order"),
+            (try variant("extra", entries { $0 + [["path": "c0/gone.png", "label": "c0", "split": "train"]] }),
+             "1 file listed is not in the dataset (first: c0/gone.png); expected the split to list exactly the dataset's files"),
+            (try variant("fewer", entries { Array($0.dropFirst(2)) }),
+             "2 dataset files are not listed (first: c0/0.png); expected the split to list exactly the dataset's files"),
+            (try variant("both", entries { [["path": "c9/x.png", "label": "c0", "split": "val"]] + $0.dropFirst() }),
+             "1 file listed is not in the dataset (first: c9/x.png) and 1 dataset file is not listed (first: c0/0.png); expected"),
+            (try variant("relabelled", entries { [$0[0].merging(["label": "c1"]) { $1 }] + $0.dropFirst() }),
+             "1 file listed under another class (first: c0/0.png as 'c1', the dataset has 'c0'); expected each file under its class in the dataset"),
+            (try variant("twice", entries { [$0[0]] + $0 }), "lists c0/0.png twice; expected each file once"),
+        ]
+        for (path, expected) in mismatchCases {
+            let split = try SplitDefinition.read(contentsOf: path)
+            #expect(split.file == path)
+            let text = Self.message { () throws(DatasetError) in try split.check(against: data) }
+            #expect(text?.hasPrefix(path + ": ") == true, "\(text ?? "no error")")
+            #expect(text?.contains(expected) == true, "\(path): \(text ?? "no error")")
+            #expect(text?.contains("\n") == false, "\(text ?? "")")
+            // The audit, which takes a saved split, fails alike.
+            let audit = Self.message { () throws(DatasetError) in _ = try DataAudit.run(data, options: DataAudit.Options(split: split)) }
+            #expect(audit == text)
+        }
+        // A split file from before the small-class repair still reads and checks.
+        let old = try variant("v1", { $0["method"] = "keyed-hash-threshold" })
+        let read = try SplitDefinition.read(contentsOf: old)
+        try read.check(against: data)
+        #expect(read.method == "keyed-hash-threshold")
     }
 
     @Test func fractionsAreChecked() {

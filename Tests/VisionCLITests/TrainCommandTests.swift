@@ -158,6 +158,26 @@ import VisionTestSupport
         #expect(epochs.count >= 3)
     }
 
+    /// A resumed run keeps the split it started with; when the data changed since, it stops
+    /// and says so instead of quietly moving images between train and test.
+    @Test func resumeKeepsTheRunsSplit() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        let data = folder + "/digits"
+        try FileManager.default.copyItem(atPath: Fixtures.path("datasets/digits"), toPath: data)
+        let first = try CLI.run(["train", data, "--image-size", "8", "--epochs", "1", "--output", folder + "/run", "--quiet"])
+        #expect(first.status == 0, "\(first.standardError)")
+        let split = try String(contentsOfFile: folder + "/run/split.json", encoding: .utf8)
+        let resumed = try CLI.run(["train", data, "--resume", folder + "/run", "--epochs", "2", "--quiet"])
+        #expect(resumed.status == 0, "\(resumed.standardError)")
+        #expect(try String(contentsOfFile: folder + "/run/split.json", encoding: .utf8) == split)
+        let some = try FileManager.default.contentsOfDirectory(atPath: data + "/3").sorted()[0]
+        try FileManager.default.copyItem(atPath: data + "/3/" + some, toPath: data + "/3/added-" + some)
+        let grown = try CLI.run(["train", data, "--resume", folder + "/run", "--epochs", "3", "--quiet"])
+        #expect(grown.status != 0)
+        #expect(grown.standardError.contains("split.json"), "\(grown.standardError)")
+        #expect(grown.standardError.split(separator: "\n").count == 1)
+    }
+
     @Test func resumeNeedsARun() throws {
         let folder = try Fixtures.temporaryDirectory()
         let result = try CLI.run(["train", Fixtures.path("datasets/digits"), "--resume", folder])

@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # Training and inference benchmark: vision against PyTorch (CPU wheel) on the same models,
-# batch sizes and steps, measured in the same run. Usage: benchmarks/train/run.sh [vision]
+# batch sizes and steps, measured in the same run, and ONNX Runtime on ResNet-20 inference.
+# Usage: benchmarks/train/run.sh [vision]
 # PyTorch comes from $TORCH_PYTHON (default: the venv at .venv-torch, made on first use with
-# `python3 -m venv .venv-torch && .venv-torch/bin/pip install torch`); without it, vision's
-# figures are printed alone.
+# `python3 -m venv .venv-torch && .venv-torch/bin/pip install torch onnx onnxruntime`); without
+# them, vision's figures are printed alone.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 vision=${1:-.build/release/vision}
 threads=${THREADS:-2}
 python=${TORCH_PYTHON:-.venv-torch/bin/python}
 if [ ! -x "$python" ] && [ -z "${TORCH_PYTHON:-}" ] && [ "${NO_TORCH_INSTALL:-}" != 1 ]; then
-    python3 -m venv .venv-torch && .venv-torch/bin/pip install -q torch numpy || true
+    python3 -m venv .venv-torch && .venv-torch/bin/pip install -q torch numpy onnx onnxruntime || true
 fi
 
 results=$(mktemp)
@@ -23,6 +24,7 @@ results=$(mktemp)
     if [ -x "$python" ]; then
         MALLOC_MMAP_THRESHOLD_=1000000000 MALLOC_TRIM_THRESHOLD_=1000000000 "$python" benchmarks/train/pytorch_baseline.py --threads "$threads" \
             | sed 's/^/{"side":"torch","r":/; s/$/}/'
+        "$python" benchmarks/train/onnxruntime_baseline.py --threads "$threads" 2>/dev/null | sed 's/^/{"side":"ort","r":/; s/$/}/'
     fi
 } > "$results"
 
@@ -31,12 +33,15 @@ import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 ours = {}
 theirs = {}
+onnx = {}
 for row in rows:
     r = row["r"]
     if row["side"] == "vision":
         ours[(row["kind"], r["model"], r["batch"])] = r
     elif "model" in r:
-        theirs[(r["kind"], r["model"], r["batch"])] = r
+        (onnx if row["side"] == "ort" else theirs)[(r["kind"], r["model"], r["batch"])] = r
+    elif "onnxruntime" in r:
+        print("ONNX Runtime", r["onnxruntime"], "threads", r["threads"])
     elif "torch" in r:
         print("PyTorch", r["torch"], "threads", r["threads"])
     elif "skipped" in r:
@@ -50,5 +55,8 @@ for key, r in ours.items():
         print("%-28s %14.0f %14.0f %7.2fx%s" % (name, r["images_per_second"], t["images_per_second"], r["images_per_second"] / t["images_per_second"], extra))
     else:
         print("%-28s %14.0f %14s %8s%s" % (name, r["images_per_second"], "-", "-", extra))
+    o = onnx.get(key)
+    if o:
+        print("%-28s %14s %14.0f %7.2fx  (ONNX Runtime, %.2f ms/batch)" % ("", "", o["images_per_second"], r["images_per_second"] / o["images_per_second"], o["latency_ms"]))
 PY
 rm -f "$results"

@@ -77,7 +77,16 @@ public final class Trainer {
             throw TrainingError.invalidConfiguration("found \(dataset.classes.count) class in \(root); a classifier needs at least 2")
         }
         let fractions = try SplitFractions(train: c.trainFraction, val: c.valFraction, test: c.testFraction)
-        let split = Splitter.makeSplit(for: dataset, fractions: fractions, seed: c.seed)
+        // A resumed run keeps the images it started with in each split (recomputing could move
+        // a file between train and test if the data or the split method changed since).
+        let savedSplitPath = (output as NSString).appendingPathComponent("split.json")
+        let split: SplitDefinition
+        if resumed != nil, FileManager.default.fileExists(atPath: savedSplitPath) {
+            split = try SplitDefinition.read(contentsOf: savedSplitPath)
+            try split.check(against: dataset)
+        } else {
+            split = Splitter.makeSplit(for: dataset, fractions: fractions, seed: c.seed)
+        }
         let trainItems = try split.items(.train, of: dataset)
         let valItems = try split.items(.val, of: dataset)
         let testItems = try split.items(.test, of: dataset)

@@ -271,3 +271,32 @@ import VisionTestSupport
         #expect(unknown.standardError.contains("classes the model does not know: 3"))
     }
 }
+
+/// On a pre-split tree (train/ and test/ only) the val images are carved from train/; the
+/// model file records them, and evaluation finds them there rather than under train.
+@Suite struct PresplitEvaluationTests {
+    @Test func evaluateUsesTheCarvedValidationImages() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        let digits = Fixtures.path("datasets/digits")
+        for label in ["0", "1"] {
+            let files = try FileManager.default.contentsOfDirectory(atPath: digits + "/" + label).sorted()
+            for (split, names) in [("train", files.prefix(60)), ("test", files.suffix(20))] {
+                try FileManager.default.createDirectory(atPath: "\(folder)/tree/\(split)/\(label)", withIntermediateDirectories: true)
+                for name in names { try FileManager.default.copyItem(atPath: "\(digits)/\(label)/\(name)", toPath: "\(folder)/tree/\(split)/\(label)/\(name)") }
+            }
+        }
+        let trained = try CLI.run(["train", folder + "/tree", "--image-size", "8", "--epochs", "1", "--output", folder + "/run", "--quiet"])
+        #expect(trained.status == 0, "\(trained.standardError)")
+        let entries = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/run/split.json"))) as? [String: Any])
+        let splits = try #require(entries["entries"] as? [[String: Any]]).compactMap { $0["split"] as? String }
+        for split in ["train", "val", "test"] {
+            let result = try CLI.run(["evaluate", folder + "/run/best.vision", folder + "/tree", "--split", split, "--json"])
+            #expect(result.status == 0, "\(split): \(result.standardError)")
+            let report = try #require(try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
+            #expect(report["images"] as? Int == splits.filter { $0 == split }.count, "\(split)")
+        }
+        #expect(splits.filter { $0 == "val" }.count > 0)
+        #expect(splits.filter { $0 == "test" }.count == 40)
+    }
+}

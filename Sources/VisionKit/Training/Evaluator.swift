@@ -65,8 +65,10 @@ public enum Evaluator {
         func items(_ wanted: String) -> [DatasetItem] {
             dataset.items.filter { item in
                 if wanted == "all" { return true }
-                if let preset = item.presetSplit { return preset.rawValue == wanted }
-                return recorded[item.relativePath] == wanted
+                // The model file's record first: on a pre-split tree it also holds the val
+                // images carved from train/, which the folders alone would call train.
+                if let split = recorded[item.relativePath] { return split == wanted }
+                return item.presetSplit?.rawValue == wanted
             }
         }
         let selected = items(split)

@@ -67,9 +67,10 @@ public enum ComputeThreads {
 }
 
 @inline(__always)
-func check(_ status: dnnl_status_t, _ op: String) throws(TensorError) {
+func check(_ status: dnnl_status_t, _ op: @autoclosure () -> String) throws(TensorError) {
+    // The name is built only on failure: it runs for every memory of every op.
     guard status == dnnl_success else {
-        throw .backend(op: op, detail: "status \(status.rawValue)")
+        throw .backend(op: op(), detail: "status \(status.rawValue)")
     }
 }
 

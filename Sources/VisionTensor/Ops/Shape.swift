@@ -114,30 +114,41 @@ public func subsampleAndPadChannels(_ x: Tensor, stride: Int, padBefore: Int, pa
     }
 }
 
-/// The option-A shortcut from and to nChw16c, for inference: the activation stays blocked, so
-/// the block's residual sum reads it without two reorders. Nil when `x` is not in nChw16c or
-/// the output channels do not fill 16-lane blocks.
+/// The option-A shortcut for inference on an activation oneDNN left blocked (nChw16c or
+/// nhwc), written straight into nChw16c: the block's residual sum then reads it without
+/// converting the activation to row-major and back. Nil for any other layout, or when the
+/// output channels do not fill 16-lane blocks.
 private func subsampleAndPadChannelsBlocked(_ x: Tensor, stride: Int, padBefore: Int, outputChannels oc: Int) throws(TensorError) -> Tensor? {
     let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-    guard x.isBlocked, c % 16 == 0, oc % 16 == 0 else { return nil }
+    guard x.isBlocked, oc % 16 == 0 else { return nil }
     var current = try x.memoryDescriptor()
-    var blocked = try plainDescriptor(x.shape, dnnl_aBcd16b)
-    guard dnnl_memory_desc_equal(&current, &blocked) != 0 else { return nil }
+    var channelBlocked = try plainDescriptor(x.shape, dnnl_aBcd16b)
+    var channelsLast = try plainDescriptor(x.shape, dnnl_acdb)
+    // Where element (b, ch, y, 0) lives, and the step from one column to the next.
+    let base: (Int, Int, Int) -> Int, columnStep: Int
+    if c % 16 == 0, dnnl_memory_desc_equal(&current, &channelBlocked) != 0 {
+        base = { b, ch, y in ((b * (c / 16) + ch / 16) * h + y) * w * 16 + ch % 16 }
+        columnStep = 16
+    } else if dnnl_memory_desc_equal(&current, &channelsLast) != 0 {
+        base = { b, ch, y in (b * h + y) * w * c + ch }
+        columnStep = c
+    } else {
+        return nil
+    }
     let oh = (h + stride - 1) / stride, ow = (w + stride - 1) / stride
     let outShape = [n, oc, oh, ow]
     let storage = TensorStorage(count: n * oc * oh * ow)  // zeros: the padded channels
     let source = x.storage.pointer, target = storage.pointer
-    let inBlocks = c / 16, outBlocks = oc / 16
+    let outBlocks = oc / 16, step = columnStep * stride
     for b in 0..<n {
         for ob in 0..<outBlocks {
             for lane in 0..<16 {
                 let ch = ob * 16 + lane - padBefore
                 guard ch >= 0, ch < c else { continue }
-                let (ib, il) = (ch / 16, ch % 16)
                 for y in 0..<oh {
-                    let from = source + (((b * inBlocks + ib) * h + y * stride) * w) * 16 + il
+                    let from = source + base(b, ch, y * stride)
                     let to = target + (((b * outBlocks + ob) * oh + y) * ow) * 16 + lane
-                    for xx in 0..<ow { to[xx * 16] = from[xx * stride * 16] }
+                    for xx in 0..<ow { to[xx * 16] = from[xx * step] }
                 }
             }
         }

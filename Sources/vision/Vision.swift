@@ -14,4 +14,9 @@ struct Vision: ParsableCommand {
         version: version,
         subcommands: [DecodeCommand.self, TrainCommand.self, EvaluateCommand.self, InferCommand.self, InspectCommand.self, BenchCommand.self, MetricsCommand.self, ModelsCommand.self, DataCommand.self]
     )
+
+    static func main() {
+        OpenMPSpin.restartWithBoundedSpinIfNeeded()
+        main(nil)
+    }
 }

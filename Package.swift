@@ -25,6 +25,12 @@ let package = Package(
             providers: [.apt(["libpng-dev"])]
         ),
         .systemLibrary(
+            name: "CDeflate",
+            path: "Sources/CDeflate",
+            pkgConfig: "libdeflate",
+            providers: [.apt(["libdeflate-dev"])]
+        ),
+        .systemLibrary(
             name: "CJPEG",
             path: "Sources/CJPEG",
             pkgConfig: "libjpeg",
@@ -38,7 +44,7 @@ let package = Package(
         ),
         .target(
             name: "CCodecs",
-            dependencies: ["CPNG", "CJPEG"],
+            dependencies: ["CPNG", "CJPEG", "CDeflate"],
             path: "Sources/CCodecs"
         ),
 
@@ -110,7 +116,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VisionImageTests",
-            dependencies: ["VisionImage", "VisionTestSupport"],
+            dependencies: ["VisionImage", "CCodecs", "VisionTestSupport"],
             path: "Tests/VisionImageTests"
         ),
         .testTarget(

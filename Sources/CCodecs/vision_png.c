@@ -1,5 +1,6 @@
 // PNG decoding and encoding through libpng, with every longjmp caught here.
 #include "vision_codecs.h"
+#include "vision_png_fast.h"
 
 #include <png.h>
 #include <setjmp.h>
@@ -16,6 +17,8 @@ struct vc_png_decoder {
     int ran_out_of_data;
     uint32_t rows_done;
     int passes;
+    int fast;  // planned for the libdeflate path; libpng is set up only if that path declines
+    struct vc_png_fast_plan plan;
     char message[VC_MESSAGE_CAPACITY];
 };
 
@@ -58,6 +61,8 @@ static void vc_png_fill_exif(struct vc_png_decoder *decoder, vc_info *info) {
     }
 }
 
+static vc_status vc_png_open_libpng(struct vc_png_decoder *decoder, vc_info *info, char *message);
+
 vc_status vc_png_open(const uint8_t *data, size_t size, vc_png_decoder **out, vc_info *info,
                       char *message) {
     *out = NULL;
@@ -73,14 +78,27 @@ vc_status vc_png_open(const uint8_t *data, size_t size, vc_png_decoder **out, vc
     }
     decoder->data = data;
     decoder->size = size;
+    *out = decoder;
+    if (vc_png_fast_plan(data, size, &decoder->plan)) {
+        decoder->fast = 1;
+        info->width = info->source_width = decoder->plan.width;
+        info->height = info->source_height = decoder->plan.height;
+        info->bit_depth = 8;
+        info->color_model = decoder->plan.color_type;
+        info->channels = decoder->plan.channels;
+        return VC_OK;
+    }
+    return vc_png_open_libpng(decoder, info, message);
+}
+
+static vc_status vc_png_open_libpng(struct vc_png_decoder *decoder, vc_info *info, char *message) {
+    decoder->fast = 0;
     decoder->png = png_create_read_struct(PNG_LIBPNG_VER_STRING, decoder, vc_png_on_error,
                                           vc_png_on_warning);
     if (decoder->png == NULL) {
-        free(decoder);
         snprintf(message, VC_MESSAGE_CAPACITY, "libpng could not create a reader");
         return VC_NO_MEMORY;
     }
-    *out = decoder;
     decoder->info = png_create_info_struct(decoder->png);
     if (decoder->info == NULL) {
         snprintf(message, VC_MESSAGE_CAPACITY, "libpng could not create an info struct");
@@ -134,6 +152,18 @@ vc_status vc_png_open(const uint8_t *data, size_t size, vc_png_decoder **out, vc
 vc_status vc_png_read(vc_png_decoder *decoder, uint8_t *pixels, vc_info *info, char *message) {
     decoder->rows_done = 0;
     info->rows_decoded = 0;
+    if (decoder->fast) {
+        if (vc_png_fast_read(&decoder->plan, pixels)) {
+            info->rows_decoded = info->height;
+            return VC_OK;
+        }
+        // Declined half-way (a bad filter byte, a short stream ...): libpng decodes the file
+        // from the start and reports whatever is wrong with it. Its header agrees with the plan.
+        vc_status status = vc_png_open_libpng(decoder, info, message);
+        if (status != VC_OK) {
+            return status;
+        }
+    }
     if (setjmp(png_jmpbuf(decoder->png))) {
         info->rows_decoded = decoder->rows_done;
         return vc_png_fail(decoder, message);
@@ -153,6 +183,11 @@ vc_status vc_png_read(vc_png_decoder *decoder, uint8_t *pixels, vc_info *info, c
     png_read_end(decoder->png, decoder->info);
     vc_png_fill_exif(decoder, info);
     return VC_OK;
+}
+
+int vc_png_takes_fast_path(const uint8_t *data, size_t size) {
+    struct vc_png_fast_plan plan;
+    return vc_png_fast_plan(data, size, &plan);
 }
 
 void vc_png_close(vc_png_decoder *decoder) {

@@ -49,6 +49,9 @@ vc_status vc_png_open(const uint8_t *data, size_t size, vc_png_decoder **decoder
 // tells how much of the buffer holds real pixels (for callers that accept partial images).
 vc_status vc_png_read(vc_png_decoder *decoder, uint8_t *pixels, vc_info *info, char *message);
 void vc_png_close(vc_png_decoder *decoder);
+// 1 when the file takes the libdeflate fast path (8-bit, non-interlaced, well-formed chunks),
+// 0 when libpng decodes it. For tests and diagnostics; decoding chooses by itself.
+int vc_png_takes_fast_path(const uint8_t *data, size_t size);
 
 // JPEG. scale_denominator is 1, 2, 4 or 8 (libjpeg-turbo's DCT-domain downscaling); output is
 // gray (1 channel) for grayscale files and RGB (3) otherwise; CMYK and YCCK are converted to RGB,

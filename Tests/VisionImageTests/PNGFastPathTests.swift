@@ -1,0 +1,70 @@
+import CCodecs
+import Foundation
+import Testing
+import VisionImage
+import VisionTestSupport
+
+/// Common PNGs decode through libdeflate and vision's own unfiltering; everything else, and
+/// anything damaged, through libpng. The reference-pixel suite checks the pixels of both
+/// paths; these tests check which files take which path, and that a damaged file on the fast
+/// path still fails the way libpng says.
+@Suite struct PNGFastPathTests {
+    func takesFastPath(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBufferPointer { vc_png_takes_fast_path($0.baseAddress, $0.count) == 1 }
+    }
+
+    func suite(_ name: String) throws -> [UInt8] {
+        Array(try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("images/pngsuite/valid/" + name))))
+    }
+
+    @Test func commonFilesTakeTheFastPathAndTheRestLibpng() throws {
+        // 8-bit gray, RGB, palette, gray+alpha, RGBA; all five filter types; palette with tRNS.
+        for name in ["basn0g08.png", "basn2c08.png", "basn3p08.png", "basn4a08.png", "basn6a08.png",
+                     "f00n2c08.png", "f01n2c08.png", "f02n2c08.png", "f03n2c08.png", "f04n2c08.png", "tbbn3p08.png"] {
+            #expect(takesFastPath(try suite(name)), "\(name)")
+        }
+        // 16-bit, interlaced, 1-bit, RGB with a tRNS colour key.
+        for name in ["basn0g16.png", "basi2c08.png", "basn0g01.png", "tbrn2c08.png"] {
+            #expect(!takesFastPath(try suite(name)), "\(name)")
+        }
+    }
+
+    @Test func aBadFilterByteOnTheFastPathIsCorrupt() throws {
+        var pixels = [UInt8](repeating: 0, count: 40 * 30 * 3)
+        for i in pixels.indices { pixels[i] = UInt8(truncatingIfNeeded: i * 7 + i / 120) }
+        let image = try Image(width: 40, height: 30, channels: 3, pixels: pixels)
+        // Level 0 stores the rows uncompressed, so the first row's filter byte can be reached.
+        var bytes = try PNGEncoder.encode(image, compressionLevel: 0)
+        #expect(takesFastPath(bytes))
+        #expect(try ImageDecoder.decode(bytes).image.pixels == pixels)
+
+        var offset = 8
+        while offset + 12 <= bytes.count {
+            let length = Int(bytes[offset]) << 24 | Int(bytes[offset + 1]) << 16 | Int(bytes[offset + 2]) << 8 | Int(bytes[offset + 3])
+            if bytes[(offset + 4)..<(offset + 8)].elementsEqual("IDAT".utf8) {
+                // zlib header (2), stored-block header (1 + 4), then row 0's filter byte.
+                bytes[offset + 8 + 7] = 9
+                let crc = crc32(bytes[(offset + 4)..<(offset + 8 + length)])
+                for k in 0..<4 { bytes[offset + 8 + length + k] = UInt8(truncatingIfNeeded: crc >> (24 - 8 * k)) }
+                break
+            }
+            offset += length + 12
+        }
+        #expect(takesFastPath(bytes))  // the chunks are still sound: the fast path starts, then hands over
+        #expect {
+            try ImageDecoder.decode(bytes, source: "bad-filter.png")
+        } throws: { error in
+            guard case ImageError.corrupt(let path, _, _) = error else { return false }
+            return path == "bad-filter.png"
+        }
+    }
+
+    func crc32(_ bytes: ArraySlice<UInt8>) -> UInt32 {
+        var crc: UInt32 = 0xffff_ffff
+        for byte in bytes {
+            crc ^= UInt32(byte)
+            for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0xedb8_8320 : crc >> 1 }
+        }
+        return ~crc
+    }
+}

@@ -102,18 +102,21 @@ enum DNNLConvolution {
     }
 
     /// Winograd F(4×4, 3×3) for inference (`VISION_WINOGRAD=0` turns it off): 3×3 stride-1
-    /// convolutions with at least 32 input and output channels in 16-lane blocks. It does about
-    /// 2.25× fewer multiplications than direct convolution; on ResNet-20 at batch 64 with 2
-    /// threads it measured 1.35× faster on the 32-channel layers and 2× on the 64-channel ones,
-    /// but 1.5× slower on the 16-channel ones (its transforms dominate there). Results differ
-    /// from direct convolution by rounding only (about 1e-6 relative). Training keeps direct
-    /// convolution, as PyTorch does.
+    /// convolutions with at least 32 input and output channels in 16-lane blocks and outputs of
+    /// at least 8×8 (smaller maps have too few tiles to gain). It does about 2.25× fewer
+    /// multiplications than direct convolution; on ResNet-20 at batch 64 with 2 threads it
+    /// measured 1.35× faster on the 32-channel layers and 2× on the 64-channel ones, but 1.5×
+    /// slower on the 16-channel ones (its transforms dominate there). Results differ from direct
+    /// convolution by rounding only (about 1e-6 relative). Training stays direct: oneDNN 2.6's
+    /// Winograd training kernels were 9% faster on ResNet-20 but crashed, and raised the loss,
+    /// on resnet34 at batch 2 here.
     static let winogradEnabled: Bool = ProcessInfo.processInfo.environment["VISION_WINOGRAD"] != "0"
 
     static func usesWinograd(_ g: ConvolutionGeometry) -> Bool {
         winogradEnabled && g.kernelHeight == 3 && g.kernelWidth == 3 && g.strideHeight == 1 && g.strideWidth == 1
             && g.dilationHeight == 1 && g.dilationWidth == 1 && g.groups == 1
             && g.inputChannels >= 32 && g.outputChannels >= 32 && g.inputChannels % 16 == 0 && g.outputChannels % 16 == 0
+            && g.outputHeight >= 8 && g.outputWidth >= 8
     }
 
     /// Inference convolution with bias, then optionally `residual` added (a sum post-op: the

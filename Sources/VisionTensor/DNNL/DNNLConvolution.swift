@@ -38,7 +38,15 @@ enum DNNLConvolution {
     }
 
     static func key(_ g: ConvolutionGeometry, _ kind: String, bias: Bool) -> String {
-        "conv \(kind) \(g.inputShape) \(g.weightShape) s\(g.strideHeight),\(g.strideWidth) p\(g.paddingHeight),\(g.paddingWidth) d\(g.dilationHeight),\(g.dilationWidth) g\(g.groups) b\(bias)"
+        // Integers appended one by one: interpolating the shape arrays goes through reflection.
+        var text = "conv " + kind
+        for value in g.inputShape + g.weightShape + [
+            g.strideHeight, g.strideWidth, g.paddingHeight, g.paddingWidth, g.dilationHeight, g.dilationWidth, g.groups, bias ? 1 : 0,
+        ] {
+            text.append(" ")
+            text += String(value)
+        }
+        return text
     }
 
     static func forwardPrimitive(_ g: ConvolutionGeometry, bias: Bool, training: Bool, context: DNNLContext) throws(TensorError) -> DNNLPrimitive {

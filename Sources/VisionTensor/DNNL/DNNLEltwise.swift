@@ -19,8 +19,14 @@ enum DNNLEltwise {
     /// The upper bound for clip (ReLU6); unused by the others.
     static func beta(_ kind: Activation) -> Float { kind == .relu6 ? 6 : 0 }
 
+    /// The activation for a cache key, from numbers (interpolating the enum goes through reflection).
+    static func name(_ kind: Activation) -> String {
+        let (algorithm, alpha) = algorithm(kind)
+        return String(algorithm.rawValue) + "/" + String(alpha) + "/" + String(beta(kind))
+    }
+
     private static func forwardPrimitive(_ kind: Activation, data: dnnl_memory_desc_t, training: Bool, context: DNNLContext) throws(TensorError) -> DNNLPrimitive {
-        try context.primitive("eltwise fwd \(kind) \(training) \(DNNLContext.describe(data))") { () throws(TensorError) -> DNNLPrimitive in
+        try context.primitive("eltwise fwd \(name(kind)) \(training) \(DNNLContext.describe(data))") { () throws(TensorError) -> DNNLPrimitive in
             var desc = dnnl_eltwise_desc_t()
             var d = data
             let (algorithm, alpha) = algorithm(kind)
@@ -46,7 +52,7 @@ enum DNNLEltwise {
         let context = try DNNLContext.shared()
         let data = try x.memoryDescriptor()
         let hint = try forwardPrimitive(kind, data: data, training: true, context: context)
-        let primitive = try context.primitive("eltwise bwd \(kind) \(DNNLContext.describe(data))") { () throws(TensorError) -> DNNLPrimitive in
+        let primitive = try context.primitive("eltwise bwd \(name(kind)) \(DNNLContext.describe(data))") { () throws(TensorError) -> DNNLPrimitive in
             var desc = dnnl_eltwise_desc_t()
             var d = data
             let (algorithm, alpha) = algorithm(kind)

@@ -91,26 +91,47 @@ extension DNNLContext {
         return out
     }
 
-    /// A stable text form of a memory descriptor's meaningful fields, for cache keys.
+    /// A stable text form of a memory descriptor's meaningful fields, for cache keys. It runs
+    /// for every weight and reorder lookup, so it appends integers to one string (array
+    /// interpolation goes through reflection and cost a tenth of batch-1 inference).
     static func describe(_ desc: dnnl_memory_desc_t) -> String {
         var d = desc
-        func values<T>(_ tuple: inout T, _ count: Int) -> [Int64] {
-            withUnsafeBytes(of: &tuple) { Array($0.bindMemory(to: Int64.self).prefix(count)) }
+        var text = ""
+        text.reserveCapacity(160)
+        func append<T>(_ tag: Character, _ tuple: inout T, _ count: Int) {
+            text.append(tag)
+            withUnsafeBytes(of: &tuple) { raw in
+                for value in raw.bindMemory(to: Int64.self).prefix(count) {
+                    text += String(value)
+                    text.append(",")
+                }
+            }
         }
         let rank = Int(d.ndims)
-        var parts = ["\(d.data_type.rawValue)", "\(d.format_kind.rawValue)", "\(values(&d.dims, rank))", "\(values(&d.padded_dims, rank))", "o\(d.offset0)"]
+        text += String(d.data_type.rawValue) + ":" + String(d.format_kind.rawValue) + ":o" + String(d.offset0)
+        append("d", &d.dims, rank)
+        append("p", &d.padded_dims, rank)
         if d.format_kind == dnnl_blocked {
             var blocking = d.format_desc.blocking
             let blocks = Int(blocking.inner_nblks)
-            parts.append("s\(values(&blocking.strides, rank))")
-            parts.append("b\(values(&blocking.inner_blks, blocks))i\(values(&blocking.inner_idxs, blocks))")
+            append("s", &blocking.strides, rank)
+            append("b", &blocking.inner_blks, blocks)
+            append("i", &blocking.inner_idxs, blocks)
         } else if d.format_kind == dnnl_format_kind_wino {
             // Winograd weights come in several tile sizes and blockings of the same dims: two
             // of them must never share a cached reorder or a cached copy.
             var wino = d.format_desc.wino_desc
-            parts.append("w" + withUnsafeBytes(of: &wino) { $0.map { String($0, radix: 16) }.joined(separator: ".") })
+            text.append("w")
+            withUnsafeBytes(of: &wino) { raw in
+                for offset in stride(from: 0, to: raw.count, by: 8) {
+                    var word: UInt64 = 0
+                    for k in offset..<min(offset + 8, raw.count) { word |= UInt64(raw[k]) << (8 * UInt64(k - offset)) }
+                    text += String(word, radix: 16)
+                    text.append(".")
+                }
+            }
         }
-        return parts.joined(separator: " ")
+        return text
     }
 
     static func query(for argument: Int32) -> dnnl_query_t? {

@@ -14,9 +14,15 @@ enum DNNLPooling {
         }
     }
 
+    /// The geometry for a cache key, from numbers (interpolating the struct goes through reflection).
+    private static func key(_ g: PoolingGeometry) -> String {
+        [g.batch, g.channels, g.inputHeight, g.inputWidth, g.kernelHeight, g.kernelWidth, g.strideHeight, g.strideWidth,
+         g.paddingHeight, g.paddingWidth].map { String($0) }.joined(separator: ",")
+    }
+
     private static func primitive(_ g: PoolingGeometry, kind: Kind, source: dnnl_memory_desc_t, training: Bool,
                                   context: DNNLContext) throws(TensorError) -> DNNLPrimitive {
-        try context.primitive("pool fwd \(kind) \(training) \(g) \(DNNLContext.describe(source))") { () throws(TensorError) -> DNNLPrimitive in
+        try context.primitive("pool fwd \(kind.algorithm.rawValue) \(training) \(key(g)) \(DNNLContext.describe(source))") { () throws(TensorError) -> DNNLPrimitive in
             var desc = dnnl_pooling_v2_desc_t()
             var src = source
             var dst = try plainDescriptor(g.outputShape, dnnl_format_tag_any)
@@ -36,7 +42,7 @@ enum DNNLPooling {
 
     private static func backwardPrimitive(_ g: PoolingGeometry, kind: Kind, source: dnnl_memory_desc_t, hint: DNNLPrimitive,
                                           context: DNNLContext) throws(TensorError) -> DNNLPrimitive {
-        try context.primitive("pool bwd \(kind) \(g) \(DNNLContext.describe(source))") { () throws(TensorError) -> DNNLPrimitive in
+        try context.primitive("pool bwd \(kind.algorithm.rawValue) \(key(g)) \(DNNLContext.describe(source))") { () throws(TensorError) -> DNNLPrimitive in
             var desc = dnnl_pooling_v2_desc_t()
             var diffSource = source
             var diffDestination = hint.memoryDescriptor(dnnl_query_dst_md) ?? dnnl_memory_desc_t()

@@ -29,6 +29,32 @@ import VisionTestSupport
         }
     }
 
+    /// libpng's encoder picks a filter per row (all five types on smooth and noisy content) and
+    /// splits large streams over several IDAT chunks: the fast path must give back every pixel.
+    @Test(arguments: 1...4)
+    func encodedImagesRoundTripThroughTheFastPath(_ channels: Int) throws {
+        var state: UInt32 = 12345
+        for (width, height) in [(1, 1), (3, 7), (64, 33), (301, 5), (17, 260), (200, 200)] {
+            var pixels = [UInt8](repeating: 0, count: width * height * channels)
+            for y in 0..<height {
+                for x in 0..<width {
+                    for c in 0..<channels {
+                        state = state &* 1_664_525 &+ 1_013_904_223
+                        // Gradients with a little noise, and a noisy band: rows choose different filters.
+                        let noise = y % 11 < 3 ? Int(state >> 24) : Int(state >> 29)
+                        pixels[(y * width + x) * channels + c] = UInt8(truncatingIfNeeded: x * (c + 1) + y * 3 + noise)
+                    }
+                }
+            }
+            let image = try Image(width: width, height: height, channels: channels, pixels: pixels)
+            for level in [0, 1, 6, 9] {
+                let bytes = try PNGEncoder.encode(image, compressionLevel: level)
+                #expect(takesFastPath(bytes), "\(width)×\(height)×\(channels) level \(level)")
+                #expect(try ImageDecoder.decode(bytes).image == image, "\(width)×\(height)×\(channels) level \(level)")
+            }
+        }
+    }
+
     @Test func aBadFilterByteOnTheFastPathIsCorrupt() throws {
         var pixels = [UInt8](repeating: 0, count: 40 * 30 * 3)
         for i in pixels.indices { pixels[i] = UInt8(truncatingIfNeeded: i * 7 + i / 120) }

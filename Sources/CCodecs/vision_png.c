@@ -158,10 +158,17 @@ vc_status vc_png_read(vc_png_decoder *decoder, uint8_t *pixels, vc_info *info, c
             return VC_OK;
         }
         // Declined half-way (a bad filter byte, a short stream ...): libpng decodes the file
-        // from the start and reports whatever is wrong with it. Its header agrees with the plan.
+        // from the start and reports whatever is wrong with it. The caller sized `pixels` from
+        // the plan, so libpng must agree with it on the output's shape.
+        const uint32_t width = info->width, height = info->height, channels = info->channels;
         vc_status status = vc_png_open_libpng(decoder, info, message);
         if (status != VC_OK) {
             return status;
+        }
+        if (info->width != width || info->height != height || info->channels != channels) {
+            snprintf(message, VC_MESSAGE_CAPACITY, "libpng reads this file as %ux%u with %u channels, its chunks say %ux%u with %u",
+                     info->width, info->height, info->channels, width, height, channels);
+            return VC_CORRUPT;
         }
     }
     if (setjmp(png_jmpbuf(decoder->png))) {

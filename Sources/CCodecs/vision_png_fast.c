@@ -29,6 +29,12 @@ int vc_png_fast_plan(const uint8_t *data, size_t size, struct vc_png_fast_plan *
             return 0;  // cut short: libpng reports it
         }
         const uint8_t *body = type + 4;
+        for (int k = 0; k < 4; k++) {
+            uint8_t letter = type[k] & 0xdf;  // ASCII letters only, as libpng requires
+            if (letter < 'A' || letter > 'Z') {
+                return 0;
+            }
+        }
         if (libdeflate_crc32(0, type, (size_t)length + 4) != vc_be32(body + length)) {
             return 0;
         }
@@ -72,15 +78,18 @@ int vc_png_fast_plan(const uint8_t *data, size_t size, struct vc_png_fast_plan *
             break;
         } else if (vc_chunk_is(type, "PLTE")) {
             if (plan->color_type == 3) {
-                if (length == 0 || length % 3 != 0 || length / 3 > 256 || idat_state != 0) {
+                if (length == 0 || length % 3 != 0 || length / 3 > 256 || idat_state != 0 || plan->palette != NULL) {
                     return 0;
                 }
                 plan->palette = body;
                 plan->palette_entries = length / 3;
             }
         } else if (vc_chunk_is(type, "tRNS")) {
-            if (plan->color_type != 3 || plan->palette == NULL || length > plan->palette_entries) {
-                return 0;  // gray/RGB colour keys become alpha in libpng
+            // Gray/RGB colour keys become alpha in libpng; an empty, repeated or late tRNS is
+            // one libpng ignores with a warning: all of those are libpng's to handle.
+            if (plan->color_type != 3 || plan->palette == NULL || length == 0 || length > plan->palette_entries
+                || plan->transparency != NULL || idat_state != 0) {
+                return 0;
             }
             plan->transparency = body;
             plan->transparency_entries = length;
@@ -180,10 +189,14 @@ static void vc_scratch_free(void *pointer) {
     free(scratch);
 }
 
-static void vc_scratch_make_key(void) { (void)pthread_key_create(&vc_scratch_key, vc_scratch_free); }
+static int vc_scratch_key_ready = 0;
+
+static void vc_scratch_make_key(void) { vc_scratch_key_ready = pthread_key_create(&vc_scratch_key, vc_scratch_free) == 0; }
 
 static uint8_t *vc_scratch(size_t size) {
-    (void)pthread_once(&vc_scratch_once, vc_scratch_make_key);
+    if (pthread_once(&vc_scratch_once, vc_scratch_make_key) != 0 || !vc_scratch_key_ready) {
+        return NULL;  // libpng decodes instead
+    }
     struct vc_png_scratch *scratch = pthread_getspecific(vc_scratch_key);
     if (scratch == NULL) {
         scratch = calloc(1, sizeof *scratch);
@@ -206,6 +219,9 @@ static uint8_t *vc_scratch(size_t size) {
 
 // A huge one-off image does not keep its scratch resident: more than 64 MiB is given back.
 static void vc_scratch_trim(void) {
+    if (!vc_scratch_key_ready) {
+        return;
+    }
     struct vc_png_scratch *scratch = pthread_getspecific(vc_scratch_key);
     if (scratch != NULL && scratch->capacity > ((size_t)64 << 20)) {
         free(scratch->bytes);
@@ -270,7 +286,7 @@ int vc_png_fast_read(const struct vc_png_fast_plan *plan, uint8_t *pixels) {
             memcpy(row, source + 1, row_bytes);
             ok = vc_unfilter(source[0], row, previous, row_bytes, 1);
             uint8_t *out = pixels + (size_t)y * plan->width * channels;
-            for (uint32_t x = 0; ok && x < plan->width; x++) {
+            for (size_t x = 0; ok && x < plan->width; x++) {
                 uint32_t index = row[x];
                 if (index >= plan->palette_entries) {
                     ok = 0;  // libpng's call

@@ -85,6 +85,69 @@ import VisionTestSupport
         }
     }
 
+    /// Chunks libpng ignores or refuses stay libpng's: a late or repeated tRNS (ignored), a
+    /// second PLTE (refused), a chunk type that is not four letters (refused).
+    @Test func chunksLibpngTreatsSpeciallyGoToLibpng() throws {
+        let original = try suite("basn3p08.png")  // palette, no tRNS
+        #expect(takesFastPath(original))
+        let chunks = splitChunks(original)
+        func rebuild(_ list: [(String, [UInt8])]) -> [UInt8] {
+            Array(original.prefix(8)) + list.flatMap { chunk($0.0, $0.1) }
+        }
+        guard let idat = chunks.firstIndex(where: { $0.0 == "IDAT" }), let plte = chunks.firstIndex(where: { $0.0 == "PLTE" }) else {
+            Issue.record("basn3p08.png has no PLTE or IDAT")
+            return
+        }
+        var late = chunks
+        late.insert(("tRNS", [0, 128]), at: idat + 1)
+        #expect(!takesFastPath(rebuild(late)))
+        #expect(try ImageDecoder.decode(rebuild(late), options: DecodeOptions(layout: .asStored)).image.channels == 3)
+
+        var twice = chunks
+        twice.insert(("tRNS", [0]), at: idat)
+        twice.insert(("tRNS", [0, 128]), at: idat)
+        #expect(!takesFastPath(rebuild(twice)))
+
+        var empty = chunks
+        empty.insert(("tRNS", []), at: idat)
+        #expect(!takesFastPath(rebuild(empty)))
+
+        var secondPalette = chunks
+        secondPalette.insert(chunks[plte], at: plte + 1)
+        #expect(!takesFastPath(rebuild(secondPalette)))
+        #expect(throws: ImageError.self) { try ImageDecoder.decode(rebuild(secondPalette)) }
+
+        var oddName = chunks
+        oddName.insert(("a1b2", [1, 2, 3]), at: idat)
+        #expect(!takesFastPath(rebuild(oddName)))
+        #expect(throws: ImageError.self) { try ImageDecoder.decode(rebuild(oddName)) }
+
+        var ancillary = chunks
+        ancillary.insert(("tEXt", Array("Comment\u{0}fine".utf8)), at: idat)
+        #expect(takesFastPath(rebuild(ancillary)))
+        #expect(try ImageDecoder.decode(rebuild(ancillary)).image == ImageDecoder.decode(original).image)
+    }
+
+    func splitChunks(_ bytes: [UInt8]) -> [(String, [UInt8])] {
+        var chunks: [(String, [UInt8])] = []
+        var offset = 8
+        while offset + 12 <= bytes.count {
+            let length = Int(bytes[offset]) << 24 | Int(bytes[offset + 1]) << 16 | Int(bytes[offset + 2]) << 8 | Int(bytes[offset + 3])
+            let type = String(decoding: bytes[(offset + 4)..<(offset + 8)], as: UTF8.self)
+            chunks.append((type, Array(bytes[(offset + 8)..<(offset + 8 + length)])))
+            offset += length + 12
+        }
+        return chunks
+    }
+
+    func chunk(_ type: String, _ body: [UInt8]) -> [UInt8] {
+        let typed = Array(type.utf8) + body
+        let crc = crc32(typed[...])
+        let length = UInt32(body.count)
+        return (0..<4).map { UInt8(truncatingIfNeeded: length >> (24 - 8 * $0)) } + typed
+            + (0..<4).map { UInt8(truncatingIfNeeded: crc >> (24 - 8 * $0)) }
+    }
+
     func crc32(_ bytes: ArraySlice<UInt8>) -> UInt32 {
         var crc: UInt32 = 0xffff_ffff
         for byte in bytes {

@@ -80,12 +80,14 @@ public final class Trainer {
         // A resumed run keeps the images it started with in each split (recomputing could move
         // a file between train and test if the data or the split method changed since).
         let savedSplitPath = (output as NSString).appendingPathComponent("split.json")
-        let split: SplitDefinition
+        let split: SplitDefinition, splitOrigin: String
         if resumed != nil, FileManager.default.fileExists(atPath: savedSplitPath) {
             split = try SplitDefinition.read(contentsOf: savedSplitPath)
             try split.check(against: dataset)
+            splitOrigin = "the run's \(savedSplitPath), seed \(split.seed)"
         } else {
             split = Splitter.makeSplit(for: dataset, fractions: fractions, seed: c.seed)
+            splitOrigin = "seed \(c.seed)"
         }
         let trainItems = try split.items(.train, of: dataset)
         let valItems = try split.items(.val, of: dataset)
@@ -98,7 +100,7 @@ public final class Trainer {
         // Refuse an input the architecture cannot take before any image is read.
         try registry.validate(plugin, classes: dataset.classes.count, inputChannels: channels, inputSize: InputSize(height: side, width: side))
         let layout: ChannelLayout = channels == 1 ? .gray : .rgb
-        log("data: \(dataset.items.count) images, \(dataset.classes.count) classes (\(dataset.classes.joined(separator: ", "))); split train \(trainItems.count) / val \(valItems.count) / test \(testItems.count) (seed \(c.seed))")
+        log("data: \(dataset.items.count) images, \(dataset.classes.count) classes (\(dataset.classes.joined(separator: ", "))); split train \(trainItems.count) / val \(valItems.count) / test \(testItems.count) (\(splitOrigin))")
 
         // Normalisation from the training images only.
         let (mean, std) = try statistics(trainItems, side: side, layout: layout)

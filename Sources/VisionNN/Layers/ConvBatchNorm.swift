@@ -9,7 +9,12 @@ import VisionTensor
 public func convBatchNorm(_ x: Tensor, _ conv: Conv2d, _ norm: BatchNorm2d, adding residual: Tensor? = nil, relu applyReLU: Bool) throws -> Tensor {
     if norm.isTraining || GradientMode.isEnabled {
         if let residual {
-            let sum = try add(norm(conv(x)), residual)
+            let y = try norm(conv(x))
+            // Exactly the output's shape, as inference requires (no broadcasting in one mode only).
+            guard residual.shape == y.shape else {
+                throw TensorError.shapeMismatch(op: "conv2d + residual", expected: "a residual of shape \(y.shape)", got: residual.shape)
+            }
+            let sum = try add(y, residual)
             return applyReLU ? relu(sum) : sum
         }
         guard applyReLU else { return try norm(conv(x)) }

@@ -124,6 +124,13 @@ final class DNNLPrimitive: @unchecked Sendable {
         dnnl_primitive_desc_destroy(descriptor)
     }
 
+    /// oneDNN's name for the kernel it chose ("brgconv:avx512_core", "ref:any" ...).
+    var implementation: String {
+        var name: UnsafePointer<CChar>?
+        guard dnnl_primitive_desc_query(descriptor, dnnl_query_impl_info_str, 0, &name) == dnnl_success, let name else { return "" }
+        return String(cString: name)
+    }
+
     func memoryDescriptor(_ query: dnnl_query_t, index: Int32 = 0) -> dnnl_memory_desc_t? {
         dnnl_primitive_desc_query_md(descriptor, query, index)?.pointee
     }

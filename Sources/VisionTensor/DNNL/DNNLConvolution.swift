@@ -140,36 +140,42 @@ enum DNNLConvolution {
         let winograd = usesWinograd(g)
         var current = try input.memoryDescriptor()
         var blocked16 = try plainDescriptor(g.inputShape, dnnl_aBcd16b)
-        let keep16 = winograd || (g.inputChannels % 16 == 0 && g.outputChannels % 16 == 0 && dnnl_memory_desc_equal(&current, &blocked16) != 0)
-        let kind = "infer" + (relu ? "-relu" : "") + (residual != nil ? "-sum" : "") + (keep16 ? "-16c" : "") + (winograd ? "-wino" : "")
+        let inputIs16 = g.inputChannels % 16 == 0 && g.outputChannels % 16 == 0 && dnnl_memory_desc_equal(&current, &blocked16) != 0
+        let kind = "infer" + (relu ? "-relu" : "") + (residual != nil ? "-sum" : "") + (inputIs16 ? "-16c" : "") + (winograd ? "-wino" : "")
         let primitive = try context.primitive(key(g, kind, bias: true)) { () throws(TensorError) -> DNNLPrimitive in
-            var d = try descriptors(g)
-            if keep16 {
-                d.source = try plainDescriptor(g.inputShape, dnnl_aBcd16b)
-                d.destination = try plainDescriptor(g.outputShape, dnnl_aBcd16b)
-            }
-            let dims = DimsArena()
-            var attributes: dnnl_primitive_attr_t?
-            try check(dnnl_primitive_attr_create(&attributes), "conv2d attributes")
-            defer { dnnl_primitive_attr_destroy(attributes) }
-            if relu || residual != nil {
-                var postOps: dnnl_post_ops_t?
-                try check(dnnl_post_ops_create(&postOps), "conv2d post-ops")
-                defer { dnnl_post_ops_destroy(postOps) }
-                if residual != nil { try check(dnnl_post_ops_append_sum(postOps, 1), "conv2d sum post-op") }
-                if relu { try check(dnnl_post_ops_append_eltwise(postOps, 1, dnnl_eltwise_relu, 0, 0), "conv2d ReLU post-op") }
-                try check(dnnl_primitive_attr_set_post_ops(attributes, postOps), "conv2d post-ops")
-            }
-            func make(_ algorithm: dnnl_alg_kind_t) throws(TensorError) -> DNNLPrimitive {
+            func make(_ algorithm: dnnl_alg_kind_t, blocked16: Bool) throws(TensorError) -> DNNLPrimitive {
+                var d = try descriptors(g)
+                if blocked16 {
+                    d.source = try plainDescriptor(g.inputShape, dnnl_aBcd16b)
+                    d.destination = try plainDescriptor(g.outputShape, dnnl_aBcd16b)
+                }
+                let dims = DimsArena()
+                var attributes: dnnl_primitive_attr_t?
+                try check(dnnl_primitive_attr_create(&attributes), "conv2d attributes")
+                defer { dnnl_primitive_attr_destroy(attributes) }
+                if relu || residual != nil {
+                    var postOps: dnnl_post_ops_t?
+                    try check(dnnl_post_ops_create(&postOps), "conv2d post-ops")
+                    defer { dnnl_post_ops_destroy(postOps) }
+                    if residual != nil { try check(dnnl_post_ops_append_sum(postOps, 1), "conv2d sum post-op") }
+                    if relu { try check(dnnl_post_ops_append_eltwise(postOps, 1, dnnl_eltwise_relu, 0, 0), "conv2d ReLU post-op") }
+                    try check(dnnl_primitive_attr_set_post_ops(attributes, postOps), "conv2d post-ops")
+                }
                 var desc = dnnl_convolution_desc_t()
                 try check(dnnl_dilated_convolution_forward_desc_init(
                     &desc, dnnl_forward_inference, algorithm, &d.source, &d.weights, &d.bias, &d.destination,
                     dims(d.strides), dims(d.dilates), dims(d.paddingLeft), dims(d.paddingRight)), "conv2d inference descriptor")
                 return try DNNLPrimitive(op: "conv2d inference", desc: &desc, attributes: attributes, context: context)
             }
-            // oneDNN may still decline Winograd for a shape (it has no kernel for it): then direct.
-            if winograd, let primitive = try? make(dnnl_convolution_winograd) { return primitive }
-            return try make(dnnl_convolution_direct)
+            // Winograd in nChw16c where oneDNN has a real kernel for it (AVX-512 CPUs); else
+            // direct convolution, in nChw16c only if the input already is (so that a CPU without
+            // 16-lane kernels is not pushed onto oneDNN's reference code).
+            if winograd, let primitive = try? make(dnnl_convolution_winograd, blocked16: true),
+                !primitive.implementation.hasPrefix("ref")
+            {
+                return primitive
+            }
+            return try make(dnnl_convolution_direct, blocked16: inputIs16)
         }
         var keep: [TensorStorage] = []
         let output: Tensor, destination: DNNLOperand

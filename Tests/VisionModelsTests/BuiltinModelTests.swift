@@ -49,7 +49,9 @@ extension ModelPluginTests {
             let registry = try ModelTesting.registry()
             let size = InputSize(32)
             let model = try registry.make(name, classes: 3, inputChannels: 3, inputSize: size, seed: 3)
-            let (images, labels) = ModelTesting.batch(2, channels: 3, inputSize: size, classes: 3)
+            // Batch 8: ImageNet-style ResNets end in 1×1 maps at this size, where batch norm over
+            // 2 images is so ill-conditioned (gradients ~1e12) that rounding decides the outcome.
+            let (images, labels) = ModelTesting.batch(8, channels: 3, inputSize: size, classes: 3)
             let (before, after) = try ModelTesting.trainingLosses(model, images: images, labels: labels)
             #expect(before.isFinite && after.isFinite)
             #expect(after < before, "\(name): loss \(before) → \(after)")

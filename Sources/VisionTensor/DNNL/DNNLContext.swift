@@ -84,30 +84,52 @@ func plainDescriptor(_ dims: [Int], _ tag: dnnl_format_tag_t) throws(TensorError
 }
 
 /// A primitive descriptor and its primitive, destroyed together.
+///
+/// Every primitive is made with a user-managed scratchpad, and each execution passes its own
+/// (`DNNLContext.run`): cached primitives are shared by every thread, and with oneDNN's own
+/// scratchpad two threads running the same primitive at once would share its scratch memory
+/// (Winograd keeps its transformed tiles there: concurrent training steps corrupted each other).
 final class DNNLPrimitive: @unchecked Sendable {
     let descriptor: dnnl_primitive_desc_t
     let primitive: dnnl_primitive_t
+    /// The scratch memory one execution needs, nil when none.
+    let scratchpad: dnnl_memory_desc_t?
+    /// oneDNN's name for the kernel it chose ("brgconv:avx512_core", "ref:any" ...).
+    let implementation: String
+
+    /// Attributes with a user-managed scratchpad: `attributes` itself, or a new set the caller
+    /// destroys (`owned`).
+    static func withUserScratchpad(_ attributes: dnnl_primitive_attr_t?, op: String) throws(TensorError)
+        -> (attributes: dnnl_primitive_attr_t?, owned: dnnl_primitive_attr_t?)
+    {
+        var owned: dnnl_primitive_attr_t?
+        if attributes == nil { try check(dnnl_primitive_attr_create(&owned), op) }
+        let chosen = attributes ?? owned
+        do {
+            try check(dnnl_primitive_attr_set_scratchpad_mode(chosen, dnnl_scratchpad_mode_user), op)
+        } catch {
+            if let owned { dnnl_primitive_attr_destroy(owned) }
+            throw error
+        }
+        return (chosen, owned)
+    }
 
     /// Creates the primitive for an op descriptor (any of oneDNN's `*_desc_t`).
-    init<OpDesc>(op: String, desc: inout OpDesc, attributes: dnnl_primitive_attr_t? = nil,
+    convenience init<OpDesc>(op: String, desc: inout OpDesc, attributes: dnnl_primitive_attr_t? = nil,
                  hint: DNNLPrimitive? = nil, context: DNNLContext) throws(TensorError) {
+        let (chosen, owned) = try Self.withUserScratchpad(attributes, op: op)
+        defer { if let owned { dnnl_primitive_attr_destroy(owned) } }
         var pd: dnnl_primitive_desc_t?
         let status = withUnsafePointer(to: &desc) { pointer in
-            dnnl_primitive_desc_create(&pd, UnsafeRawPointer(pointer), attributes, context.engine, hint?.descriptor)
+            dnnl_primitive_desc_create(&pd, UnsafeRawPointer(pointer), chosen, context.engine, hint?.descriptor)
         }
         try check(status, op)
         guard let pd else { throw .backend(op: op, detail: "no primitive descriptor") }
-        var primitive: dnnl_primitive_t?
-        let created = dnnl_primitive_create(&primitive, pd)
-        guard created == dnnl_success, let primitive else {
-            dnnl_primitive_desc_destroy(pd)
-            throw .backend(op: op, detail: "status \(created.rawValue) creating the primitive")
-        }
-        self.descriptor = pd
-        self.primitive = primitive
+        try self.init(op: op, descriptor: pd)
     }
 
-    /// For reorders, whose descriptor comes from dnnl_reorder_primitive_desc_create.
+    /// For a descriptor made elsewhere (reorders, from dnnl_reorder_primitive_desc_create with
+    /// a user scratchpad); takes ownership of it.
     init(op: String, descriptor pd: dnnl_primitive_desc_t) throws(TensorError) {
         var primitive: dnnl_primitive_t?
         let created = dnnl_primitive_create(&primitive, pd)
@@ -117,6 +139,16 @@ final class DNNLPrimitive: @unchecked Sendable {
         }
         self.descriptor = pd
         self.primitive = primitive
+        var name: UnsafePointer<CChar>?
+        let queried = dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &name) == dnnl_success
+        implementation = queried ? name.map { String(cString: $0) } ?? "" : ""
+        if var scratch = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0)?.pointee,
+            dnnl_memory_desc_get_size(&scratch) > 0
+        {
+            scratchpad = scratch
+        } else {
+            scratchpad = nil
+        }
     }
 
     deinit {
@@ -124,12 +156,6 @@ final class DNNLPrimitive: @unchecked Sendable {
         dnnl_primitive_desc_destroy(descriptor)
     }
 
-    /// oneDNN's name for the kernel it chose ("brgconv:avx512_core", "ref:any" ...).
-    var implementation: String {
-        var name: UnsafePointer<CChar>?
-        guard dnnl_primitive_desc_query(descriptor, dnnl_query_impl_info_str, 0, &name) == dnnl_success, let name else { return "" }
-        return String(cString: name)
-    }
 
     func memoryDescriptor(_ query: dnnl_query_t, index: Int32 = 0) -> dnnl_memory_desc_t? {
         dnnl_primitive_desc_query_md(descriptor, query, index)?.pointee

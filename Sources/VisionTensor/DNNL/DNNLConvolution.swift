@@ -51,19 +51,32 @@ enum DNNLConvolution {
 
     static func forwardPrimitive(_ g: ConvolutionGeometry, bias: Bool, training: Bool, context: DNNLContext) throws(TensorError) -> DNNLPrimitive {
         try context.primitive(key(g, training ? "fwd-train" : "fwd-infer", bias: bias)) { () throws(TensorError) -> DNNLPrimitive in
-            var d = try descriptors(g)
+            func make(_ algorithm: dnnl_alg_kind_t) throws(TensorError) -> DNNLPrimitive {
+                var d = try descriptors(g)
                 let dims = DimsArena()
-            var desc = dnnl_convolution_desc_t()
-            var biasDescriptor = d.bias
-            let status = withUnsafeMutablePointer(to: &biasDescriptor) { biasPointer in
-                dnnl_dilated_convolution_forward_desc_init(
-                    &desc, training ? dnnl_forward_training : dnnl_forward_inference, dnnl_convolution_direct, &d.source,
-                    &d.weights, bias ? biasPointer : nil, &d.destination, dims(d.strides), dims(d.dilates), dims(d.paddingLeft),
-                    dims(d.paddingRight))
+                var desc = dnnl_convolution_desc_t()
+                var biasDescriptor = d.bias
+                let status = withUnsafeMutablePointer(to: &biasDescriptor) { biasPointer in
+                    dnnl_dilated_convolution_forward_desc_init(
+                        &desc, training ? dnnl_forward_training : dnnl_forward_inference, algorithm, &d.source,
+                        &d.weights, bias ? biasPointer : nil, &d.destination, dims(d.strides), dims(d.dilates), dims(d.paddingLeft),
+                        dims(d.paddingRight))
+                }
+                try check(status, "conv2d forward descriptor")
+                return try DNNLPrimitive(op: "conv2d forward", desc: &desc, context: context)
             }
-            try check(status, "conv2d forward descriptor")
-            return try DNNLPrimitive(op: "conv2d forward", desc: &desc, context: context)
+            // Winograd where oneDNN has a real kernel for it; the backward passes follow the
+            // forward's choice (`algorithm(following:)`).
+            if usesWinograd(g), let primitive = try? make(dnnl_convolution_winograd), !primitive.implementation.hasPrefix("ref") {
+                return primitive
+            }
+            return try make(dnnl_convolution_direct)
         }
+    }
+
+    /// The algorithm of a forward primitive, for the backward passes it is the hint of.
+    static func algorithm(following forward: DNNLPrimitive) -> dnnl_alg_kind_t {
+        forward.implementation.contains("wino") ? dnnl_convolution_winograd : dnnl_convolution_direct
     }
 
     /// Weights arrive row-major (OIHW) and go to the primitive's layout through a temporary;
@@ -109,15 +122,15 @@ enum DNNLConvolution {
         return output
     }
 
-    /// Winograd F(4×4, 3×3) for inference (`VISION_WINOGRAD=0` turns it off): 3×3 stride-1
-    /// convolutions with at least 32 input and output channels in 16-lane blocks and outputs of
-    /// at least 8×8 (smaller maps have too few tiles to gain). It does about 2.25× fewer
-    /// multiplications than direct convolution; on ResNet-20 at batch 64 with 2 threads it
-    /// measured 1.35× faster on the 32-channel layers and 2× on the 64-channel ones, but 1.5×
-    /// slower on the 16-channel ones (its transforms dominate there). Results differ from direct
-    /// convolution by rounding only (about 1e-6 relative). Training stays direct: oneDNN 2.6's
-    /// Winograd training kernels were 9% faster on ResNet-20 but crashed, and raised the loss,
-    /// on resnet34 at batch 2 here.
+    /// Winograd F(4×4, 3×3) (`VISION_WINOGRAD=0` turns it off) for 3×3 stride-1 convolutions
+    /// with at least 32 input and output channels in 16-lane blocks and outputs of at least 8×8
+    /// (smaller maps have too few tiles to gain), in inference and in all three training passes.
+    /// It does about 2.25× fewer multiplications than direct convolution: on ResNet-20 with 2
+    /// threads, inference at batch 64 ran 1.35× faster on the 32-channel layers and 2× on the
+    /// 64-channel ones (but 1.5× slower on 16-channel ones, where its transforms dominate), and
+    /// training at batch 128 9% faster overall. Results differ from direct convolution by
+    /// rounding only (about 1e-5 relative to the values' scale, inside the PyTorch golden tests'
+    /// tolerances).
     static let winogradEnabled: Bool = ProcessInfo.processInfo.environment["VISION_WINOGRAD"] != "0"
 
     static func usesWinograd(_ g: ConvolutionGeometry) -> Bool {
@@ -216,7 +229,7 @@ enum DNNLConvolution {
                 let dims = DimsArena()
                 var desc = dnnl_convolution_desc_t()
                 try check(dnnl_dilated_convolution_backward_data_desc_init(
-                    &desc, dnnl_convolution_direct, &d.source, &d.weights, &d.destination, dims(d.strides), dims(d.dilates),
+                    &desc, algorithm(following: hint), &d.source, &d.weights, &d.destination, dims(d.strides), dims(d.dilates),
                     dims(d.paddingLeft), dims(d.paddingRight)), "conv2d backward-data descriptor")
                 return try DNNLPrimitive(op: "conv2d backward data", desc: &desc, hint: hint, context: context)
             }
@@ -237,7 +250,7 @@ enum DNNLConvolution {
                 var biasDescriptor = d.bias
                 let status = withUnsafeMutablePointer(to: &biasDescriptor) { biasPointer in
                     dnnl_dilated_convolution_backward_weights_desc_init(
-                        &desc, dnnl_convolution_direct, &d.source, &d.weights, hasBias ? biasPointer : nil, &d.destination,
+                        &desc, algorithm(following: hint), &d.source, &d.weights, hasBias ? biasPointer : nil, &d.destination,
                         dims(d.strides), dims(d.dilates), dims(d.paddingLeft), dims(d.paddingRight))
                 }
                 try check(status, "conv2d backward-weights descriptor")

@@ -13,7 +13,16 @@ extension DNNLContext {
         var memories: [dnnl_memory_t] = []
         defer { for memory in memories { dnnl_memory_destroy(memory) } }
         var arguments: [dnnl_exec_arg_t] = []
-        for operand in operands {
+        var all = operands
+        // This execution's own scratch memory (see DNNLPrimitive).
+        var scratch: TensorStorage?
+        if var scratchpad = primitive.scratchpad {
+            let storage = TensorStorage(uninitializedCount: (dnnl_memory_desc_get_size(&scratchpad) + 3) / 4)
+            scratch = storage
+            all.append(DNNLOperand(index: DNNL_ARG_SCRATCHPAD, descriptor: scratchpad, pointer: UnsafeMutableRawPointer(storage.pointer)))
+        }
+        defer { withExtendedLifetime(scratch) {} }
+        for operand in all {
             var memory: dnnl_memory_t?
             var descriptor = operand.descriptor
             try check(dnnl_memory_create(&memory, &descriptor, engine, operand.pointer), "\(op) memory")
@@ -80,7 +89,9 @@ extension DNNLContext {
         let reorder = try primitive(key) { () throws(TensorError) -> DNNLPrimitive in
             var pd: dnnl_primitive_desc_t?
             var from = source
-            try check(dnnl_reorder_primitive_desc_create(&pd, &from, engine, &to, engine, nil), "reorder")
+            let (attributes, owned) = try DNNLPrimitive.withUserScratchpad(nil, op: "reorder")
+            defer { if let owned { dnnl_primitive_attr_destroy(owned) } }
+            try check(dnnl_reorder_primitive_desc_create(&pd, &from, engine, &to, engine, attributes), "reorder")
             guard let pd else { throw .backend(op: "reorder", detail: "no reorder") }
             return try DNNLPrimitive(op: "reorder", descriptor: pd)
         }

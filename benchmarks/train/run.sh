@@ -3,7 +3,7 @@
 # batch sizes and steps, measured in the same run, and ONNX Runtime on ResNet-20 inference.
 # Usage: benchmarks/train/run.sh [vision]
 # PyTorch comes from $TORCH_PYTHON (default: the venv at .venv-torch, made on first use with
-# `python3 -m venv .venv-torch && .venv-torch/bin/pip install torch onnx onnxruntime`); without
+# PyTorch's CPU wheel from download.pytorch.org, and onnx and onnxruntime from PyPI); without
 # them, vision's figures are printed alone.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -11,7 +11,12 @@ vision=${1:-.build/release/vision}
 threads=${THREADS:-2}
 python=${TORCH_PYTHON:-.venv-torch/bin/python}
 if [ ! -x "$python" ] && [ -z "${TORCH_PYTHON:-}" ] && [ "${NO_TORCH_INSTALL:-}" != 1 ]; then
-    python3 -m venv .venv-torch && .venv-torch/bin/pip install -q torch numpy onnx onnxruntime || true
+    # PyTorch's CPU build (the PyPI wheel is the CUDA one) without its dependencies, which come
+    # from PyPI with the rest; PyPI's torch if the CPU index cannot be reached.
+    python3 -m venv .venv-torch \
+        && .venv-torch/bin/pip install -q numpy onnx onnxscript onnxruntime filelock typing-extensions sympy networkx jinja2 fsspec \
+        && { .venv-torch/bin/pip install -q --no-deps torch --index-url https://download.pytorch.org/whl/cpu \
+             || .venv-torch/bin/pip install -q torch; } || true
 fi
 
 results=$(mktemp)

@@ -77,7 +77,7 @@ public enum CSVManifest {
         if withSplit != 0 && withSplit != items.count, let row = parsed.first(where: { $0.split == nil }) {
             throw .manifestInvalidSplit(path: path, line: row.line, value: "")
         }
-        return Dataset(root: path, source: .manifest, classes: classes, items: items)
+        return try Dataset(root: path, source: .manifest, classes: classes, items: items)
     }
 
     /// `a/./b//c/../d` as `a/b/d`, so that two spellings of one file count as a duplicate.

@@ -20,7 +20,11 @@ public struct Dataset: Sendable, Equatable {
     /// Every file, in a deterministic order (class, then natural order of the path).
     public let items: [DatasetItem]
 
-    public init(root: String, source: Source, classes: [String], items: [DatasetItem]) {
+    /// Throws when an item's label is not an index into `classes`.
+    public init(root: String, source: Source, classes: [String], items: [DatasetItem]) throws(DatasetError) {
+        if let bad = items.first(where: { !classes.indices.contains($0.label) }) {
+            throw .labelOutOfRange(path: bad.path, label: bad.label, classes: classes.count)
+        }
         self.root = root
         self.source = source
         self.classes = classes
@@ -57,7 +61,7 @@ public struct Dataset: Sendable, Equatable {
         let root = try checkedRoot(root)
         let (classes, items) = try readClasses(root: root, prefix: "", split: nil, options: options)
         guard classes.count >= 2 else { throw .singleClass(root: root, name: classes.first ?? "") }
-        return Dataset(root: root, source: .imageFolder, classes: classes, items: items)
+        return try Dataset(root: root, source: .imageFolder, classes: classes, items: items)
     }
 
     /// A pre-split tree `ROOT/train/CLASS`, `ROOT/test/CLASS`, optional `ROOT/val/CLASS`. The
@@ -84,7 +88,7 @@ public struct Dataset: Sendable, Equatable {
                 }
             }
         }
-        return Dataset(root: root, source: .presplit, classes: classes, items: items)
+        return try Dataset(root: root, source: .presplit, classes: classes, items: items)
     }
 
     /// The split folders of a pre-split tree, or nil when `root` is not one: it has a train

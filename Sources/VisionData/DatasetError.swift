@@ -26,6 +26,7 @@ public enum DatasetError: Error, Equatable, Sendable {
     case splitFileUnwritable(path: String, reason: String)
     /// A split file that reads but is not one `vision data split` writes (JSON, version, method, fields).
     case splitFileInvalid(path: String, detail: String)
+    case labelOutOfRange(path: String, label: Int, classes: Int)
 }
 
 extension DatasetError: LocalizedError, CustomStringConvertible {
@@ -76,6 +77,8 @@ extension DatasetError: LocalizedError, CustomStringConvertible {
             return "\(path): cannot write the split file (\(reason))"
         case .splitFileInvalid(let path, let detail):
             return "\(path): \(detail)"
+        case .labelOutOfRange(let path, let label, let classes):
+            return "\(path): expected a label from 0 to \(classes - 1) (one per class), got \(label)"
         }
     }
 }

@@ -5,7 +5,7 @@ import VisionTestSupport
 
 @Suite struct SplitTests {
     /// An in-memory dataset (splits never open files).
-    static func dataset(_ counts: [Int], prefix: String = "") -> Dataset {
+    static func dataset(_ counts: [Int], prefix: String = "") throws -> Dataset {
         var items: [DatasetItem] = []
         for (label, count) in counts.enumerated() {
             for i in 0..<count {
@@ -13,15 +13,15 @@ import VisionTestSupport
                 items.append(DatasetItem(path: "/data/" + relative, relativePath: relative, label: label))
             }
         }
-        return Dataset(root: "/data", source: .imageFolder, classes: counts.indices.map { "c\($0)" }, items: items)
+        return try Dataset(root: "/data", source: .imageFolder, classes: counts.indices.map { "c\($0)" }, items: items)
     }
 
     @Test func addingFilesNeverMovesExistingOnes() throws {
-        let before = Self.dataset([300, 40])
+        let before = try Self.dataset([300, 40])
         let old = Splitter.makeSplit(for: before, seed: 7)
         var items = before.items
-        items += Self.dataset([200, 60], prefix: "new-").items
-        let after = Dataset(root: "/data", source: .imageFolder, classes: before.classes, items: items)
+        items += try Self.dataset([200, 60], prefix: "new-").items
+        let after = try Dataset(root: "/data", source: .imageFolder, classes: before.classes, items: items)
         let new = Splitter.makeSplit(for: after, seed: 7)
         let newByPath = Dictionary(uniqueKeysWithValues: new.entries.map { ($0.path, $0.split) })
         for entry in old.entries { #expect(newByPath[entry.path] == entry.split, "\(entry.path) moved") }
@@ -31,7 +31,7 @@ import VisionTestSupport
     }
 
     @Test func stratificationIsCloseToTheFractions() throws {
-        let data = Self.dataset([2000, 500, 100])
+        let data = try Self.dataset([2000, 500, 100])
         let split = Splitter.makeSplit(for: data, fractions: try SplitFractions(train: 0.7, val: 0.1, test: 0.2), seed: 1)
         for (c, n) in [2000, 500, 100].enumerated() {
             let counts = split.counts[c]
@@ -50,7 +50,7 @@ import VisionTestSupport
 
     @Test func smallClassesGetEveryWantedSplit() throws {
         let sizes = Array(3...12)
-        let data = Self.dataset(sizes)
+        let data = try Self.dataset(sizes)
         var repaired = 0
         for seed in UInt64(0)..<300 {
             let split = Splitter.makeSplit(for: data, seed: seed)
@@ -64,7 +64,7 @@ import VisionTestSupport
         #expect(repaired > 300)  // the thresholds alone leave many of these classes short
         // Only val wanted: 2 files are enough, and nothing goes to test.
         let valOnly = try SplitFractions(train: 0.9, val: 0.1, test: 0)
-        let pairs = Self.dataset([2, 2, 3, 5])
+        let pairs = try Self.dataset([2, 2, 3, 5])
         for seed in UInt64(0)..<300 {
             let split = Splitter.makeSplit(for: pairs, fractions: valOnly, seed: seed)
             for c in 0..<4 {
@@ -72,12 +72,12 @@ import VisionTestSupport
             }
         }
         // Too few files for every split: one file stays where its hash put it.
-        let single = Self.dataset([1, 1])
+        let single = try Self.dataset([1, 1])
         #expect(Splitter.makeSplit(for: single, seed: 4).entries.map(\.split) == Self.plain(single, seed: 4))
     }
 
     @Test func theRepairMovesTheFileNearestTheBoundary() throws {
-        let data = Self.dataset(Array(3...12))
+        let data = try Self.dataset(Array(3...12))
         var checked = 0
         for seed in UInt64(0)..<300 {
             let plain = Self.plain(data, seed: seed)
@@ -110,19 +110,20 @@ import VisionTestSupport
         #expect(checked > 100)
     }
 
-    @Test func largeClassesKeepThePlainThresholds() {
-        let data = Self.dataset([100, 300, 1000])
+    @Test func largeClassesKeepThePlainThresholds() throws {
+        let data = try Self.dataset([100, 300, 1000])
         for seed in UInt64(0)..<20 {
             #expect(Splitter.makeSplit(for: data, seed: seed).entries.map(\.split) == Self.plain(data, seed: seed))
         }
     }
 
-    @Test func addingFilesToFilledClassesNeverMovesExistingOnes() {
+    @Test func addingFilesToFilledClassesNeverMovesExistingOnes() throws {
         let sizes = Array(3...12)
-        let before = Self.dataset(sizes)
-        let after = Dataset(
+        let before = try Self.dataset(sizes)
+        let added = try Self.dataset(sizes.map { $0 / 2 + 1 }, prefix: "new-").items
+        let after = try Dataset(
             root: "/data", source: .imageFolder, classes: before.classes,
-            items: (before.items + Self.dataset(sizes.map { $0 / 2 + 1 }, prefix: "new-").items).sorted { $0.label < $1.label })
+            items: (before.items + added).sorted { $0.label < $1.label })
         var compared = 0
         for seed in UInt64(0)..<100 {
             let plain = Self.plain(before, seed: seed)
@@ -138,7 +139,7 @@ import VisionTestSupport
         #expect(compared > 100)
     }
 
-    @Test func carvingFromAPresetTrainFillsValInSmallClasses() {
+    @Test func carvingFromAPresetTrainFillsValInSmallClasses() throws {
         // train/ and test/ given, val carved from train: 2 train files are enough for a val file.
         var items: [DatasetItem] = []
         for (label, count) in [2, 3, 4, 6].enumerated() {
@@ -147,7 +148,7 @@ import VisionTestSupport
             }
             items.append(DatasetItem(path: "/p/test/c\(label)/0.png", relativePath: "test/c\(label)/0.png", label: label, presetSplit: .test))
         }
-        let data = Dataset(root: "/p", source: .presplit, classes: ["c0", "c1", "c2", "c3"], items: items)
+        let data = try Dataset(root: "/p", source: .presplit, classes: ["c0", "c1", "c2", "c3"], items: items)
         for seed in UInt64(0)..<200 {
             let split = Splitter.makeSplit(for: data, seed: seed)
             for c in 0..<4 {
@@ -157,7 +158,7 @@ import VisionTestSupport
         }
     }
 
-    @Test func splitIsAFunctionOfSeedClassAndPath() {
+    @Test func splitIsAFunctionOfSeedClassAndPath() throws {
         let f = SplitFractions.standard
         let a = Splitter.split(seed: 1, className: "cat", relativePath: "cat/1.png", fractions: f)
         for _ in 0..<3 { #expect(Splitter.split(seed: 1, className: "cat", relativePath: "cat/1.png", fractions: f) == a) }
@@ -165,7 +166,7 @@ import VisionTestSupport
     }
 
     @Test func kFoldIsStratifiedAndBalanced() throws {
-        let data = Self.dataset([53, 17, 5])
+        let data = try Self.dataset([53, 17, 5])
         let folds = try Splitter.kFold(data, folds: 5, seed: 2)
         #expect(folds.count == data.items.count)
         for label in 0..<3 {
@@ -178,7 +179,7 @@ import VisionTestSupport
     }
 
     @Test func savedSplitRoundTripsAndIsChecked() throws {
-        let data = Self.dataset([30, 30])
+        let data = try Self.dataset([30, 30])
         let split = Splitter.makeSplit(for: data, seed: 5)
         let path = try Fixtures.temporaryDirectory() + "/split.json"
         try split.write(to: path)
@@ -186,14 +187,14 @@ import VisionTestSupport
         #expect(read == split)
         #expect(try read.items(.test, of: data).count == split.entries.filter { $0.split == .test }.count)
 
-        let grown = Dataset(root: "/data", source: .imageFolder, classes: data.classes, items: data.items + [
+        let grown = try Dataset(root: "/data", source: .imageFolder, classes: data.classes, items: data.items + [
             DatasetItem(path: "/data/c0/extra.png", relativePath: "c0/extra.png", label: 0)
         ])
         let expectation = "expected the split to list exactly the dataset's files"
         #expect(throws: DatasetError.splitMismatch(file: path, detail: "1 dataset file is not listed (first: c0/extra.png); \(expectation)")) {
             try read.check(against: grown)
         }
-        let fewer = Dataset(root: "/data", source: .imageFolder, classes: data.classes, items: Array(data.items.dropFirst()))
+        let fewer = try Dataset(root: "/data", source: .imageFolder, classes: data.classes, items: Array(data.items.dropFirst()))
         #expect(throws: DatasetError.splitMismatch(file: path, detail: "1 file listed is not in the dataset (first: c0/0.png); \(expectation)")) {
             try read.check(against: fewer)
         }
@@ -214,7 +215,7 @@ import VisionTestSupport
     }
 
     @Test func splitFileErrorsAreOneLineAndNameTheFile() throws {
-        let data = Self.dataset([4, 4])
+        let data = try Self.dataset([4, 4])
         let folder = try Fixtures.temporaryDirectory()
         let good = folder + "/split.json"
         try Splitter.makeSplit(for: data, seed: 1).write(to: good)
@@ -290,9 +291,19 @@ import VisionTestSupport
         #expect(read.method == "keyed-hash-threshold")
     }
 
-    @Test func fractionsAreChecked() {
+    @Test func fractionsAreChecked() throws {
         #expect(throws: DatasetError.self) { try SplitFractions(train: 0.8, val: 0.3, test: 0.1) }
         #expect(throws: DatasetError.self) { try SplitFractions(train: 0, val: 0.5, test: 0.5) }
         #expect(throws: DatasetError.self) { try SplitFractions(val: -0.1, test: 0.1) }
+    }
+
+    @Test func aLabelOutsideTheClassesIsRefused() throws {
+        let items = [DatasetItem(path: "/data/c0/a.png", relativePath: "c0/a.png", label: 0),
+                     DatasetItem(path: "/data/c1/b.png", relativePath: "c1/b.png", label: 2)]
+        #expect {
+            try Dataset(root: "/data", source: .imageFolder, classes: ["c0", "c1"], items: items)
+        } throws: { error in
+            "\(error)" == "/data/c1/b.png: expected a label from 0 to 1 (one per class), got 2"
+        }
     }
 }

@@ -78,7 +78,9 @@ extension DatasetError: LocalizedError, CustomStringConvertible {
         case .splitFileInvalid(let path, let detail):
             return "\(path): \(detail)"
         case .labelOutOfRange(let path, let label, let classes):
-            return "\(path): expected a label from 0 to \(classes - 1) (one per class), got \(label)"
+            return classes == 0
+                ? "\(path): has label \(label), but the dataset has no classes"
+                : "\(path): expected a label from 0 to \(classes - 1) (one per class), got \(label)"
         }
     }
 }

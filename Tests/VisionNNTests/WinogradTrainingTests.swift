@@ -1,3 +1,5 @@
+import Dispatch
+import Foundation
 import Testing
 import VisionNN
 import VisionTensor
@@ -31,4 +33,40 @@ import VisionTensor
             #expect(worst <= 1e-4 * max(scale, 1), "\(part): off by \(worst) at scale \(scale)")
         }
     }
+
+    /// Cached primitives are shared by threads: four threads training the same convolution at
+    /// once (each with its own scratchpad) must each get what one thread alone gets.
+    @Test func concurrentRunsOfOnePrimitiveAgree() throws {
+        @Sendable func run(_ seed: UInt64) throws -> [Float] {
+            var generator = SeededGenerator(seed: seed)
+            let x = GradientCheck.random([4, 32, 16, 16], &generator)
+            x.requiresGrad = true
+            let w = GradientCheck.random([32, 32, 3, 3], &generator, scale: 0.1)
+            w.requiresGrad = true
+            let dy = GradientCheck.random([4, 32, 16, 16], &generator)
+            let y = try conv2d(x, weight: w, bias: nil, stride: (1, 1), padding: (1, 1))
+            try backward(y, seed: dy)
+            return y.scalars + (x.grad?.scalars ?? []) + (w.grad?.scalars ?? [])
+        }
+        let expected = try (0..<4).map { try run(UInt64($0)) }
+        let results = Results(count: 4)
+        DispatchQueue.concurrentPerform(iterations: 4) { index in
+            for _ in 0..<3 { results.set(index, try? run(UInt64(index))) }
+        }
+        for index in 0..<4 {
+            let got = try #require(results.get(index))
+            let worst = zip(expected[index], got).map { abs($0 - $1) }.max() ?? 0
+            #expect(got.count == expected[index].count)
+            #expect(worst <= 1e-4, "thread \(index): off by \(worst)")
+        }
+    }
+}
+
+/// Per-thread results, written under a lock.
+private final class Results: @unchecked Sendable {
+    private var values: [[Float]?]
+    private let lock = NSLock()
+    init(count: Int) { values = Array(repeating: nil, count: count) }
+    func set(_ index: Int, _ value: [Float]?) { lock.withLock { values[index] = value } }
+    func get(_ index: Int) -> [Float]? { lock.withLock { values[index] } }
 }

@@ -10,13 +10,17 @@ cd "$(dirname "$0")/../.."
 vision=${1:-.build/release/vision}
 threads=${THREADS:-2}
 python=${TORCH_PYTHON:-.venv-torch/bin/python}
-if [ ! -x "$python" ] && [ -z "${TORCH_PYTHON:-}" ] && [ "${NO_TORCH_INSTALL:-}" != 1 ]; then
+has_torch() { [ -x "$python" ] && "$python" -c 'import torch' 2>/dev/null; }
+if ! has_torch && [ -z "${TORCH_PYTHON:-}" ] && [ "${NO_TORCH_INSTALL:-}" != 1 ]; then
     # PyTorch's CPU build (the PyPI wheel is the CUDA one) without its dependencies, which come
-    # from PyPI with the rest; PyPI's torch if the CPU index cannot be reached.
+    # from PyPI with the rest; PyPI's torch if the CPU index cannot be reached. A venv that
+    # ends up without torch is removed, so that the next run tries again.
+    rm -rf .venv-torch
     python3 -m venv .venv-torch \
-        && .venv-torch/bin/pip install -q numpy onnx onnxscript onnxruntime filelock typing-extensions sympy networkx jinja2 fsspec \
+        && .venv-torch/bin/pip install -q numpy onnx onnxscript onnxruntime filelock typing-extensions sympy networkx jinja2 fsspec setuptools \
         && { .venv-torch/bin/pip install -q --no-deps torch --index-url https://download.pytorch.org/whl/cpu \
              || .venv-torch/bin/pip install -q torch; } || true
+    has_torch || rm -rf .venv-torch
 fi
 
 results=$(mktemp)
@@ -26,10 +30,11 @@ results=$(mktemp)
     "$vision" bench train --model defectnet --batch 32 --input 1,128,128 --classes 2 --steps 3 --threads "$threads" --json | sed 's/^/{"kind":"train","side":"vision","r":/; s/$/}/'
     "$vision" bench infer --model resnet20 --batch 1 --input 3,32,32 --classes 10 --steps 25 --threads "$threads" --json | sed 's/^/{"kind":"infer","side":"vision","r":/; s/$/}/'
     "$vision" bench infer --model resnet20 --batch 64 --input 3,32,32 --classes 10 --steps 5 --threads "$threads" --json | sed 's/^/{"kind":"infer","side":"vision","r":/; s/$/}/'
-    if [ -x "$python" ]; then
-        MALLOC_MMAP_THRESHOLD_=1000000000 MALLOC_TRIM_THRESHOLD_=1000000000 "$python" benchmarks/train/pytorch_baseline.py --threads "$threads" \
-            | sed 's/^/{"side":"torch","r":/; s/$/}/'
-        "$python" benchmarks/train/onnxruntime_baseline.py --threads "$threads" 2>/dev/null | sed 's/^/{"side":"ort","r":/; s/$/}/'
+    if has_torch; then
+        # A failing baseline leaves vision's figures standing alone, as without torch.
+        { MALLOC_MMAP_THRESHOLD_=1000000000 MALLOC_TRIM_THRESHOLD_=1000000000 "$python" benchmarks/train/pytorch_baseline.py --threads "$threads" \
+            | sed 's/^/{"side":"torch","r":/; s/$/}/'; } || true
+        { "$python" benchmarks/train/onnxruntime_baseline.py --threads "$threads" 2>/dev/null | sed 's/^/{"side":"ort","r":/; s/$/}/'; } || true
     fi
 } > "$results"
 

@@ -222,16 +222,27 @@ enum DNNLConvolution {
         let context = try DNNLContext.shared()
         let hasBias = needs.2
         let hint = try forwardPrimitive(g, bias: hasBias, training: true, context: context)
+        // The backward passes use the forward's algorithm (it is their hint), and fall back to
+        // direct convolution should oneDNN refuse Winograd for one of them. The algorithm is in
+        // their cache keys so that a hint and its backward primitives always agree.
+        let algorithm = algorithm(following: hint)
+        let tag = algorithm == dnnl_convolution_winograd ? "-wino" : ""
+        func withFallback(_ make: (dnnl_alg_kind_t) throws(TensorError) -> DNNLPrimitive) throws(TensorError) -> DNNLPrimitive {
+            if algorithm != dnnl_convolution_direct, let primitive = try? make(algorithm) { return primitive }
+            return try make(dnnl_convolution_direct)
+        }
         var gradInput: Tensor?, gradWeight: Tensor?, gradBias: Tensor?
         if needs.0 {
-            let primitive = try context.primitive(key(g, "bwd-data", bias: false)) { () throws(TensorError) -> DNNLPrimitive in
-                var d = try descriptors(g)
-                let dims = DimsArena()
-                var desc = dnnl_convolution_desc_t()
-                try check(dnnl_dilated_convolution_backward_data_desc_init(
-                    &desc, algorithm(following: hint), &d.source, &d.weights, &d.destination, dims(d.strides), dims(d.dilates),
-                    dims(d.paddingLeft), dims(d.paddingRight)), "conv2d backward-data descriptor")
-                return try DNNLPrimitive(op: "conv2d backward data", desc: &desc, hint: hint, context: context)
+            let primitive = try context.primitive(key(g, "bwd-data" + tag, bias: false)) { () throws(TensorError) -> DNNLPrimitive in
+                try withFallback { (algorithm: dnnl_alg_kind_t) throws(TensorError) -> DNNLPrimitive in
+                    var d = try descriptors(g)
+                    let dims = DimsArena()
+                    var desc = dnnl_convolution_desc_t()
+                    try check(dnnl_dilated_convolution_backward_data_desc_init(
+                        &desc, algorithm, &d.source, &d.weights, &d.destination, dims(d.strides), dims(d.dilates),
+                        dims(d.paddingLeft), dims(d.paddingRight)), "conv2d backward-data descriptor")
+                    return try DNNLPrimitive(op: "conv2d backward data", desc: &desc, hint: hint, context: context)
+                }
             }
             var keep: [TensorStorage] = []
             let (result, diffSource) = try context.output(g.inputShape, DNNL_ARG_DIFF_SRC, of: primitive)
@@ -243,18 +254,20 @@ enum DNNLConvolution {
             gradInput = result
         }
         if needs.1 {
-            let primitive = try context.primitive(key(g, "bwd-weights", bias: hasBias)) { () throws(TensorError) -> DNNLPrimitive in
-                var d = try descriptors(g)
-                let dims = DimsArena()
-                var desc = dnnl_convolution_desc_t()
-                var biasDescriptor = d.bias
-                let status = withUnsafeMutablePointer(to: &biasDescriptor) { biasPointer in
-                    dnnl_dilated_convolution_backward_weights_desc_init(
-                        &desc, algorithm(following: hint), &d.source, &d.weights, hasBias ? biasPointer : nil, &d.destination,
-                        dims(d.strides), dims(d.dilates), dims(d.paddingLeft), dims(d.paddingRight))
+            let primitive = try context.primitive(key(g, "bwd-weights" + tag, bias: hasBias)) { () throws(TensorError) -> DNNLPrimitive in
+                try withFallback { (algorithm: dnnl_alg_kind_t) throws(TensorError) -> DNNLPrimitive in
+                    var d = try descriptors(g)
+                    let dims = DimsArena()
+                    var desc = dnnl_convolution_desc_t()
+                    var biasDescriptor = d.bias
+                    let status = withUnsafeMutablePointer(to: &biasDescriptor) { biasPointer in
+                        dnnl_dilated_convolution_backward_weights_desc_init(
+                            &desc, algorithm, &d.source, &d.weights, hasBias ? biasPointer : nil, &d.destination,
+                            dims(d.strides), dims(d.dilates), dims(d.paddingLeft), dims(d.paddingRight))
+                    }
+                    try check(status, "conv2d backward-weights descriptor")
+                    return try DNNLPrimitive(op: "conv2d backward weights", desc: &desc, hint: hint, context: context)
                 }
-                try check(status, "conv2d backward-weights descriptor")
-                return try DNNLPrimitive(op: "conv2d backward weights", desc: &desc, hint: hint, context: context)
             }
             var keep: [TensorStorage] = []
             let (weightResult, diffWeights) = try context.output(

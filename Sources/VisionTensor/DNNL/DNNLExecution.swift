@@ -14,7 +14,10 @@ extension DNNLContext {
         defer { for memory in memories { dnnl_memory_destroy(memory) } }
         var arguments: [dnnl_exec_arg_t] = []
         var all = operands
-        // This execution's own scratch memory (see DNNLPrimitive).
+        // This execution's own scratch memory (see DNNLPrimitive). Winograd training asks for
+        // about 10 MB; allocating it every run is cheap only because freed memory stays in the
+        // process (`MemoryPolicy` raises malloc's trim and mmap thresholds) instead of going
+        // back to the kernel and faulting in again.
         var scratch: TensorStorage?
         if var scratchpad = primitive.scratchpad {
             let storage = TensorStorage(uninitializedCount: (dnnl_memory_desc_get_size(&scratchpad) + 3) / 4)

@@ -127,10 +127,34 @@ public final class Tensor: @unchecked Sendable, CustomStringConvertible {
 
     // MARK: Layouts (internal)
 
+    /// A tensor over `storage` laid out as `descriptor`; a row-major descriptor is recorded as
+    /// no layout at all, so that reading the values costs no reorder.
+    convenience init(shape: [Int], storage: TensorStorage, storedAs descriptor: dnnl_memory_desc_t) throws(TensorError) {
+        self.init(shape: shape, storage: storage, layout: try Self.isRowMajor(descriptor, shape: shape) ? nil : descriptor)
+    }
+
+    /// oneDNN's row-major descriptor for `shape`.
+    static func rowMajorDescriptor(_ shape: [Int]) throws(TensorError) -> dnnl_memory_desc_t {
+        try plainDescriptor(shape.isEmpty ? [1] : shape, plainTag(rank: max(shape.count, 1)))
+    }
+
+    static func isRowMajor(_ descriptor: dnnl_memory_desc_t, shape: [Int]) throws(TensorError) -> Bool {
+        var given = descriptor
+        var plain = try rowMajorDescriptor(shape)
+        return dnnl_memory_desc_equal(&given, &plain) != 0
+    }
+
     /// The oneDNN descriptor of the storage as it is now.
     func memoryDescriptor() throws(TensorError) -> dnnl_memory_desc_t {
         if let layout { return layout }
-        return try plainDescriptor(shape.isEmpty ? [1] : shape, plainTag(rank: max(shape.count, 1)))
+        return try Self.rowMajorDescriptor(shape)
+    }
+
+    /// Whether the storage is in the layout `tag` right now (e.g. `dnnl_aBcd16b`).
+    func isStored(as tag: dnnl_format_tag_t) throws(TensorError) -> Bool {
+        var current = try memoryDescriptor()
+        var wanted = try plainDescriptor(shape, tag)
+        return dnnl_memory_desc_equal(&current, &wanted) != 0
     }
 
     /// The storage, row-major (for ops that share it, such as reshape).
@@ -147,15 +171,14 @@ public final class Tensor: @unchecked Sendable, CustomStringConvertible {
         let converted = try DNNLContext.shared().reordered(storage, from: current, to: target)
         converted.version = storage.version &+ 1
         storage = converted
-        var p = try plainDescriptor(shape.isEmpty ? [1] : shape, plainTag(rank: max(shape.count, 1)))
-        layout = dnnl_memory_desc_equal(&wanted, &p) != 0 ? nil : target
+        layout = try Self.isRowMajor(target, shape: shape) ? nil : target
     }
 
     /// The storage converted to row-major, if it is blocked.
     private func makeRowMajor() {
         guard isBlocked else { return }
         do {
-            try convert(to: plainDescriptor(shape.isEmpty ? [1] : shape, plainTag(rank: max(shape.count, 1))))
+            try convert(to: Self.rowMajorDescriptor(shape))
         } catch {
             // A reorder between two layouts of the same dims cannot fail short of a broken
             // oneDNN installation; continuing would hand out values in the wrong order.

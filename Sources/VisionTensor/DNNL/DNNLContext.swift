@@ -156,7 +156,6 @@ final class DNNLPrimitive: @unchecked Sendable {
         dnnl_primitive_desc_destroy(descriptor)
     }
 
-
     func memoryDescriptor(_ query: dnnl_query_t, index: Int32 = 0) -> dnnl_memory_desc_t? {
         dnnl_primitive_desc_query_md(descriptor, query, index)?.pointee
     }

@@ -38,15 +38,9 @@ enum DNNLConvolution {
     }
 
     static func key(_ g: ConvolutionGeometry, _ kind: String, bias: Bool) -> String {
-        // Integers appended one by one: interpolating the shape arrays goes through reflection.
-        var text = "conv " + kind
-        for value in g.inputShape + g.weightShape + [
+        DNNLContext.key("conv " + kind, g.inputShape + g.weightShape + [
             g.strideHeight, g.strideWidth, g.paddingHeight, g.paddingWidth, g.dilationHeight, g.dilationWidth, g.groups, bias ? 1 : 0,
-        ] {
-            text.append(" ")
-            text += String(value)
-        }
-        return text
+        ])
     }
 
     static func forwardPrimitive(_ g: ConvolutionGeometry, bias: Bool, training: Bool, context: DNNLContext) throws(TensorError) -> DNNLPrimitive {
@@ -65,18 +59,20 @@ enum DNNLConvolution {
                 try check(status, "conv2d forward descriptor")
                 return try DNNLPrimitive(op: "conv2d forward", desc: &desc, context: context)
             }
-            // Winograd where oneDNN has a real kernel for it; the backward passes follow the
-            // forward's choice (`algorithm(following:)`).
-            if usesWinograd(g), let primitive = try? make(dnnl_convolution_winograd), !primitive.implementation.hasPrefix("ref") {
-                return primitive
-            }
-            return try make(dnnl_convolution_direct)
+            // The backward passes follow the forward's choice (see `backward`).
+            return try preferringWinograd(usesWinograd(g), make)
         }
     }
 
-    /// The algorithm of a forward primitive, for the backward passes it is the hint of.
-    static func algorithm(following forward: DNNLPrimitive) -> dnnl_alg_kind_t {
-        forward.implementation.contains("wino") ? dnnl_convolution_winograd : dnnl_convolution_direct
+    /// The primitive `make` builds with Winograd when `wanted` and oneDNN has a real kernel for
+    /// it (not its `ref:` code, and not on CPUs without one), else with direct convolution.
+    static func preferringWinograd(_ wanted: Bool, _ make: (dnnl_alg_kind_t) throws(TensorError) -> DNNLPrimitive)
+        throws(TensorError) -> DNNLPrimitive
+    {
+        if wanted, let primitive = try? make(dnnl_convolution_winograd), !primitive.implementation.hasPrefix("ref") {
+            return primitive
+        }
+        return try make(dnnl_convolution_direct)
     }
 
     /// Weights arrive row-major (OIHW) and go to the primitive's layout through a temporary;
@@ -151,9 +147,8 @@ enum DNNLConvolution {
     {
         let context = try DNNLContext.shared()
         let winograd = usesWinograd(g)
-        var current = try input.memoryDescriptor()
-        var blocked16 = try plainDescriptor(g.inputShape, dnnl_aBcd16b)
-        let inputIs16 = g.inputChannels % 16 == 0 && g.outputChannels % 16 == 0 && dnnl_memory_desc_equal(&current, &blocked16) != 0
+        var inputIs16 = false
+        if g.inputChannels % 16 == 0 && g.outputChannels % 16 == 0 { inputIs16 = try input.isStored(as: dnnl_aBcd16b) }
         let kind = "infer" + (relu ? "-relu" : "") + (residual != nil ? "-sum" : "") + (inputIs16 ? "-16c" : "") + (winograd ? "-wino" : "")
         let primitive = try context.primitive(key(g, kind, bias: true)) { () throws(TensorError) -> DNNLPrimitive in
             func make(_ algorithm: dnnl_alg_kind_t, blocked16: Bool) throws(TensorError) -> DNNLPrimitive {
@@ -180,29 +175,21 @@ enum DNNLConvolution {
                     dims(d.strides), dims(d.dilates), dims(d.paddingLeft), dims(d.paddingRight)), "conv2d inference descriptor")
                 return try DNNLPrimitive(op: "conv2d inference", desc: &desc, attributes: attributes, context: context)
             }
-            // Winograd in nChw16c where oneDNN has a real kernel for it (AVX-512 CPUs); else
-            // direct convolution, in nChw16c only if the input already is (so that a CPU without
-            // 16-lane kernels is not pushed onto oneDNN's reference code).
-            if winograd, let primitive = try? make(dnnl_convolution_winograd, blocked16: true),
-                !primitive.implementation.hasPrefix("ref")
-            {
-                return primitive
+            // Winograd in nChw16c; direct convolution in nChw16c only if the input already is
+            // (so that a CPU without 16-lane kernels is not pushed onto oneDNN's reference code).
+            return try preferringWinograd(winograd) { (algorithm: dnnl_alg_kind_t) throws(TensorError) -> DNNLPrimitive in
+                try make(algorithm, blocked16: algorithm == dnnl_convolution_winograd || inputIs16)
             }
-            return try make(dnnl_convolution_direct, blocked16: inputIs16)
         }
         var keep: [TensorStorage] = []
         let output: Tensor, destination: DNNLOperand
         if let residual {
-            guard residual.shape == g.outputShape else {
-                throw .shapeMismatch(op: "conv2d + residual", expected: "a residual of shape \(g.outputShape)", got: residual.shape)
-            }
-            guard var wanted = primitive.memoryDescriptor(dnnl_query_dst_md) else {
+            guard let wanted = primitive.memoryDescriptor(dnnl_query_dst_md) else {
                 throw .backend(op: "conv2d inference", detail: "no destination layout")
             }
             // The sum post-op adds to what the output buffer holds: start it as the residual.
             let storage = try context.reordered(residual.storage, from: residual.memoryDescriptor(), to: wanted)
-            var plain = try plainDescriptor(g.outputShape, dnnl_abcd)
-            output = Tensor(shape: g.outputShape, storage: storage, layout: dnnl_memory_desc_equal(&wanted, &plain) != 0 ? nil : wanted)
+            output = try Tensor(shape: g.outputShape, storage: storage, storedAs: wanted)
             destination = DNNLOperand(index: DNNL_ARG_DST, descriptor: wanted, pointer: UnsafeMutableRawPointer(storage.pointer))
         } else {
             (output, destination) = try context.output(g.outputShape, DNNL_ARG_DST, of: primitive)
@@ -225,16 +212,12 @@ enum DNNLConvolution {
         // The backward passes use the forward's algorithm (it is their hint), and fall back to
         // direct convolution should oneDNN refuse Winograd for one of them. The algorithm is in
         // their cache keys so that a hint and its backward primitives always agree.
-        let algorithm = algorithm(following: hint)
-        let tag = algorithm == dnnl_convolution_winograd ? "-wino" : ""
-        func withFallback(_ make: (dnnl_alg_kind_t) throws(TensorError) -> DNNLPrimitive) throws(TensorError) -> DNNLPrimitive {
-            if algorithm != dnnl_convolution_direct, let primitive = try? make(algorithm) { return primitive }
-            return try make(dnnl_convolution_direct)
-        }
+        let winograd = hint.implementation.contains("wino")
+        let tag = winograd ? "-wino" : ""
         var gradInput: Tensor?, gradWeight: Tensor?, gradBias: Tensor?
         if needs.0 {
             let primitive = try context.primitive(key(g, "bwd-data" + tag, bias: false)) { () throws(TensorError) -> DNNLPrimitive in
-                try withFallback { (algorithm: dnnl_alg_kind_t) throws(TensorError) -> DNNLPrimitive in
+                try preferringWinograd(winograd) { (algorithm: dnnl_alg_kind_t) throws(TensorError) -> DNNLPrimitive in
                     var d = try descriptors(g)
                     let dims = DimsArena()
                     var desc = dnnl_convolution_desc_t()
@@ -255,7 +238,7 @@ enum DNNLConvolution {
         }
         if needs.1 {
             let primitive = try context.primitive(key(g, "bwd-weights" + tag, bias: hasBias)) { () throws(TensorError) -> DNNLPrimitive in
-                try withFallback { (algorithm: dnnl_alg_kind_t) throws(TensorError) -> DNNLPrimitive in
+                try preferringWinograd(winograd) { (algorithm: dnnl_alg_kind_t) throws(TensorError) -> DNNLPrimitive in
                     var d = try descriptors(g)
                     let dims = DimsArena()
                     var desc = dnnl_convolution_desc_t()

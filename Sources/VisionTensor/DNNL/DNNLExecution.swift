@@ -70,9 +70,7 @@ extension DNNLContext {
         }
         let bytes = dnnl_memory_desc_get_size(&wanted)
         let storage = TensorStorage(uninitializedCount: (bytes + 3) / 4)
-        var plain = try plainDescriptor(shape, plainTag(rank: shape.count))
-        let isPlain = dnnl_memory_desc_equal(&wanted, &plain) != 0
-        let tensor = Tensor(shape: shape, storage: storage, layout: isPlain ? nil : wanted)
+        let tensor = try Tensor(shape: shape, storage: storage, storedAs: wanted)
         return (tensor, DNNLOperand(index: index, descriptor: wanted, pointer: UnsafeMutableRawPointer(storage.pointer)))
     }
 
@@ -103,6 +101,18 @@ extension DNNLContext {
             DNNLOperand(index: DNNL_ARG_TO, descriptor: target, pointer: UnsafeMutableRawPointer(out.pointer)),
         ])
         return out
+    }
+
+    /// A cache key: `prefix`, then the integers. Cache keys are built for every op run, so they
+    /// are made from numbers appended one by one (interpolating arrays, enums or structs goes
+    /// through reflection, and cost about a quarter of batch-1 inference).
+    static func key(_ prefix: String, _ values: [Int]) -> String {
+        var text = prefix
+        for value in values {
+            text.append(" ")
+            text += String(value)
+        }
+        return text
     }
 
     /// A stable text form of a memory descriptor's meaningful fields, for cache keys. It runs

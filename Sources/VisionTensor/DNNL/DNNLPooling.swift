@@ -14,10 +14,9 @@ enum DNNLPooling {
         }
     }
 
-    /// The geometry for a cache key, from numbers (interpolating the struct goes through reflection).
     private static func key(_ g: PoolingGeometry) -> String {
-        [g.batch, g.channels, g.inputHeight, g.inputWidth, g.kernelHeight, g.kernelWidth, g.strideHeight, g.strideWidth,
-         g.paddingHeight, g.paddingWidth].map { String($0) }.joined(separator: ",")
+        DNNLContext.key("", [g.batch, g.channels, g.inputHeight, g.inputWidth, g.kernelHeight, g.kernelWidth, g.strideHeight,
+                             g.strideWidth, g.paddingHeight, g.paddingWidth])
     }
 
     private static func primitive(_ g: PoolingGeometry, kind: Kind, source: dnnl_memory_desc_t, training: Bool,

@@ -8,18 +8,16 @@ public func fusedConvolutionForInference(
 ) throws(TensorError) -> Tensor {
     let geometry = try ConvolutionGeometry.checked(
         x, weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
+    if let residual, residual.shape != geometry.outputShape {
+        throw .shapeMismatch(op: "conv2d + residual", expected: "a residual of shape \(geometry.outputShape)", got: residual.shape)
+    }
     if ComputeBackend.current == .dnnl {
         return try DNNLConvolution.forwardInference(geometry, input: x, weight: weight, bias: bias, residual: residual, relu: applyReLU)
     }
     let result: Result<Tensor, TensorError> = GradientMode.$isEnabled.withValue(false) {
         do throws(TensorError) {
             var out = try conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
-            if let residual {
-                guard residual.shape == out.shape else {
-                    throw .shapeMismatch(op: "conv2d + residual", expected: "a residual of shape \(out.shape)", got: residual.shape)
-                }
-                out = try add(out, residual)
-            }
+            if let residual { out = try add(out, residual) }
             return .success(applyReLU ? relu(out) : out)
         } catch {
             return .failure(error)

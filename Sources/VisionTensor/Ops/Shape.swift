@@ -121,15 +121,12 @@ public func subsampleAndPadChannels(_ x: Tensor, stride: Int, padBefore: Int, pa
 private func subsampleAndPadChannelsBlocked(_ x: Tensor, stride: Int, padBefore: Int, outputChannels oc: Int) throws(TensorError) -> Tensor? {
     let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
     guard x.isBlocked, oc % 16 == 0 else { return nil }
-    var current = try x.memoryDescriptor()
-    var channelBlocked = try plainDescriptor(x.shape, dnnl_aBcd16b)
-    var channelsLast = try plainDescriptor(x.shape, dnnl_acdb)
     // Where element (b, ch, y, 0) lives, and the step from one column to the next.
     let base: (Int, Int, Int) -> Int, columnStep: Int
-    if c % 16 == 0, dnnl_memory_desc_equal(&current, &channelBlocked) != 0 {
+    if c % 16 == 0, try x.isStored(as: dnnl_aBcd16b) {
         base = { b, ch, y in ((b * (c / 16) + ch / 16) * h + y) * w * 16 + ch % 16 }
         columnStep = 16
-    } else if dnnl_memory_desc_equal(&current, &channelsLast) != 0 {
+    } else if try x.isStored(as: dnnl_acdb) {
         base = { b, ch, y in (b * h + y) * w * c + ch }
         columnStep = c
     } else {

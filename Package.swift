@@ -73,31 +73,60 @@ let package = Package(
             dependencies: ["VisionImage", .product(name: "Crypto", package: "swift-crypto")],
             path: "Sources/VisionData"
         ),
+
+        // MARK: Plugin APIs: small, so that plugins (and later plugins loaded from a dynamic
+        // library) link little. VisionPluginAPI: strict configuration and the one generic
+        // registry; VisionMetricAPI: the metric protocol and state (no oneDNN, codecs or YAML);
+        // VisionModelAPI: the model protocol, preprocessing and model specification over VisionNN.
         .target(
-            name: "VisionKit",
-            dependencies: [
-                "VisionImage", "VisionTensor", "VisionNN", "VisionData", "SafeTensors", .product(name: "Yams", package: "Yams"),
-            ],
-            path: "Sources/VisionKit"
+            name: "VisionPluginAPI",
+            path: "Sources/VisionPluginAPI"
+        ),
+        .target(
+            name: "VisionMetricAPI",
+            dependencies: ["VisionPluginAPI"],
+            path: "Sources/VisionMetricAPI"
+        ),
+        .target(
+            name: "VisionModelAPI",
+            dependencies: ["VisionPluginAPI", "VisionNN", "VisionTensor"],
+            path: "Sources/VisionModelAPI"
         ),
 
         // MARK: Built-in plugins (Plugins/ = vision's model and metric modules, not SwiftPM plugins).
         .target(
             name: "VisionModels",
-            dependencies: ["VisionKit", "VisionNN", "VisionTensor"],
+            dependencies: ["VisionModelAPI", "VisionNN", "VisionTensor"],
             path: "Plugins/Models"
         ),
         .target(
             name: "VisionMetrics",
-            dependencies: ["VisionKit"],
+            dependencies: ["VisionMetricAPI"],
             path: "Plugins/Metrics"
+        ),
+        // The YAML model language: a plugin kind of its own (models written as files).
+        .target(
+            name: "VisionYAMLModels",
+            dependencies: ["VisionModelAPI", "VisionNN", "VisionTensor", .product(name: "Yams", package: "Yams")],
+            path: "Plugins/YAMLModels"
+        ),
+
+        // MARK: The workflow: run specification, training loop, evaluation, prediction, model file, reports.
+        .target(
+            name: "VisionWorkflow",
+            dependencies: [
+                "VisionImage", "VisionTensor", "VisionNN", "VisionData", "SafeTensors", "VisionModelAPI", "VisionMetricAPI",
+                .product(name: "Yams", package: "Yams"),
+            ],
+            path: "Sources/VisionWorkflow"
         ),
 
         // MARK: The command: argument parsing and printing only.
         .executableTarget(
             name: "vision",
             dependencies: [
-                "VisionImage", "VisionTensor", "VisionNN", "VisionData", "VisionKit", "VisionModels", "VisionMetrics",
+                "VisionImage", "VisionTensor", "VisionNN", "VisionData", "VisionWorkflow", "VisionModelAPI", "VisionMetricAPI",
+                "VisionModels", "VisionMetrics", "VisionYAMLModels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/vision"
@@ -140,18 +169,21 @@ let package = Package(
             path: "Tests/VisionDataTests"
         ),
         .testTarget(
-            name: "VisionKitTests",
-            dependencies: ["VisionKit", "VisionModels", "VisionNN", "VisionTensor", "VisionData", "SafeTensors", "VisionTestSupport"],
-            path: "Tests/VisionKitTests"
+            name: "VisionWorkflowTests",
+            dependencies: [
+                "VisionWorkflow", "VisionModelAPI", "VisionModels", "VisionMetrics", "VisionNN", "VisionTensor", "VisionData", "SafeTensors",
+                "VisionTestSupport",
+            ],
+            path: "Tests/VisionWorkflowTests"
         ),
         .testTarget(
             name: "VisionModelsTests",
-            dependencies: ["VisionModels", "VisionKit", "VisionNN", "VisionTensor", "VisionTestSupport"],
+            dependencies: ["VisionModels", "VisionModelAPI", "VisionYAMLModels", "VisionNN", "VisionTensor", "VisionTestSupport"],
             path: "Tests/VisionModelsTests"
         ),
         .testTarget(
             name: "VisionMetricsTests",
-            dependencies: ["VisionMetrics", "VisionKit", "VisionTestSupport"],
+            dependencies: ["VisionMetrics", "VisionMetricAPI", "VisionTestSupport"],
             path: "Tests/VisionMetricsTests"
         ),
         .testTarget(

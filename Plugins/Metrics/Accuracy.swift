@@ -1,4 +1,4 @@
-import VisionKit
+import VisionMetricAPI
 
 /// The fraction of samples predicted correctly.
 public struct Accuracy: ConfigurableMetric, ConfusionMatrixMetric {

@@ -1,4 +1,4 @@
-import VisionKit
+import VisionMetricAPI
 
 /// Average precision, the area under the precision-recall curve as scikit-learn's
 /// average_precision_score computes it: Σ (R_i − R_{i−1})·P_i over distinct thresholds.

@@ -1,4 +1,4 @@
-import VisionKit
+import VisionMetricAPI
 
 /// Which number a per-class metric reports as its headline `value`. Every result carries all
 /// per-class values and averages; this only picks one.

@@ -1,4 +1,4 @@
-import VisionKit
+import VisionMetricAPI
 
 /// The mean recall over the classes present in the targets (scikit-learn's balanced_accuracy_score).
 public struct BalancedAccuracy: ConfigurableMetric, ConfusionMatrixMetric {

@@ -1,4 +1,4 @@
-import VisionKit
+import VisionMetricAPI
 
 /// Registers every built-in metric. The CLI calls it once at startup; importing VisionMetrics
 /// registers nothing by itself. Throws `MetricError.duplicateName` if one is already there.

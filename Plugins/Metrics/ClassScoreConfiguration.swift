@@ -1,4 +1,4 @@
-import VisionKit
+import VisionMetricAPI
 
 /// Configuration shared by precision, recall and F1 (F-beta adds `beta`).
 public struct ClassScoreConfiguration: StrictDecodable, Sendable, Equatable {

@@ -1,4 +1,4 @@
-import VisionKit
+import VisionMetricAPI
 
 /// Agreement between predictions and targets beyond chance (scikit-learn's cohen_kappa_score).
 public struct CohenKappa: ConfigurableMetric, ConfusionMatrixMetric {

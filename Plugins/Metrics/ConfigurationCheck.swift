@@ -1,4 +1,4 @@
-import VisionKit
+import VisionMetricAPI
 
 /// Shared checks for configuration values, with errors naming the metric and key.
 enum ConfigurationCheck {

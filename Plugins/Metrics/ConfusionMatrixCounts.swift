@@ -1,4 +1,4 @@
-import VisionKit
+import VisionMetricAPI
 
 /// The confusion matrix itself: counts and row-normalised rates (rows are targets).
 public struct ConfusionMatrixCounts: ConfigurableMetric, ConfusionMatrixMetric {

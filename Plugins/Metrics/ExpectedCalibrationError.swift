@@ -1,4 +1,4 @@
-import VisionKit
+import VisionMetricAPI
 
 /// How far confidence is from accuracy, averaged over equal-width confidence bins (Guo et al. 2017).
 ///

@@ -1,5 +1,5 @@
 import Foundation
-import VisionKit
+import VisionMetricAPI
 
 /// The mean negative log-probability of the target class (cross-entropy; scikit-learn's log_loss).
 public struct LogLoss: ConfigurableMetric {

@@ -1,4 +1,4 @@
-import VisionKit
+import VisionMetricAPI
 
 /// The multiclass Matthews correlation coefficient (Gorodkin's R_K; scikit-learn's matthews_corrcoef).
 public struct MatthewsCorrelation: ConfigurableMetric, ConfusionMatrixMetric {

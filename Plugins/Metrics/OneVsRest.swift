@@ -1,4 +1,4 @@
-import VisionKit
+import VisionMetricAPI
 
 /// A ranking score (ROC-AUC, average precision) for two classes, or one-vs-rest for more.
 enum OneVsRest {

@@ -1,4 +1,4 @@
-import VisionKit
+import VisionMetricAPI
 
 /// One threshold on the positive class's score and what it gives.
 struct OperatingPoint {

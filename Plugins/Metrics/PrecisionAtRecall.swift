@@ -1,4 +1,4 @@
-import VisionKit
+import VisionMetricAPI
 
 /// The highest precision of the positive class at a recall of at least `min_recall`, and the
 /// threshold on its score that gives it ("catch 99% of defects: how many good parts do we reject?").

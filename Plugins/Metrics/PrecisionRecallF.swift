@@ -1,4 +1,4 @@
-import VisionKit
+import VisionMetricAPI
 
 /// Per class: of the samples predicted as the class, the fraction that are it.
 public struct Precision: ConfigurableMetric, ConfusionMatrixMetric {

@@ -1,4 +1,4 @@
-import VisionKit
+import VisionMetricAPI
 
 /// Area under the ROC curve (scikit-learn's roc_auc_score: trapezoids, tied scores as one point).
 /// Two classes: the positive class's score. More: one-vs-rest per class, macro/weighted/micro.

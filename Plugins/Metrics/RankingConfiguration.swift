@@ -1,4 +1,4 @@
-import VisionKit
+import VisionMetricAPI
 
 /// Configuration shared by ROC-AUC and average precision.
 public struct RankingConfiguration: StrictDecodable, Sendable, Equatable {

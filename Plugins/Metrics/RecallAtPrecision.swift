@@ -1,4 +1,4 @@
-import VisionKit
+import VisionMetricAPI
 
 /// The highest recall of the positive class at a precision of at least `min_precision`, and the
 /// threshold on its score that gives it.

@@ -1,4 +1,4 @@
-import VisionKit
+import VisionMetricAPI
 
 /// Precision, recall and F-beta from the stat scores (tp, fp, fn per class) of a confusion matrix.
 enum StatScores {

@@ -1,4 +1,4 @@
-import VisionKit
+import VisionMetricAPI
 
 /// The fraction of samples whose target is among the k highest-scored classes.
 public struct TopKAccuracy: ConfigurableMetric {

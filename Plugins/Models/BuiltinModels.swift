@@ -1,4 +1,4 @@
-import VisionKit
+import VisionModelAPI
 
 /// Registers every built-in model. The CLI calls it once at startup; importing VisionModels
 /// registers nothing by itself. Throws `ModelError.duplicateName` if one is already there.

@@ -1,4 +1,4 @@
-import VisionKit
+import VisionModelAPI
 import VisionNN
 import VisionTensor
 

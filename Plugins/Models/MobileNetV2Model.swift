@@ -1,5 +1,5 @@
 import Foundation
-import VisionKit
+import VisionModelAPI
 import VisionNN
 import VisionTensor
 

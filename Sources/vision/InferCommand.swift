@@ -1,7 +1,10 @@
 import ArgumentParser
 import Foundation
 import VisionData
-import VisionKit
+import VisionMetricAPI
+import VisionModelAPI
+import VisionWorkflow
+import VisionYAMLModels
 
 /// `vision infer`: predictions for image files with a saved model.
 struct InferCommand: ParsableCommand {

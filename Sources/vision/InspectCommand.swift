@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
-import VisionKit
+import VisionMetricAPI
+import VisionModelAPI
+import VisionWorkflow
+import VisionYAMLModels
 
 /// `vision inspect`: what a model file says about itself.
 struct InspectCommand: ParsableCommand {

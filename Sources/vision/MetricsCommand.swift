@@ -1,6 +1,9 @@
 import ArgumentParser
-import VisionKit
+import VisionMetricAPI
 import VisionMetrics
+import VisionModelAPI
+import VisionWorkflow
+import VisionYAMLModels
 
 /// `vision metrics`: the registered metrics, what they need and which way is better.
 struct MetricsCommand: ParsableCommand {

@@ -1,7 +1,10 @@
 import ArgumentParser
 import Foundation
-import VisionKit
+import VisionMetricAPI
+import VisionModelAPI
 import VisionModels
+import VisionWorkflow
+import VisionYAMLModels
 
 /// `vision models`: the registered model plugins with their size and cost.
 struct ModelsCommand: ParsableCommand {
@@ -54,7 +57,7 @@ struct ModelsCommand: ParsableCommand {
     static func makeRegistry(pluginDirectories: [String]) throws -> ModelRegistry {
         let registry = ModelRegistry()
         try registerBuiltinModels(in: registry)
-        try loadPluginFolders(pluginSearchPaths(directories: pluginDirectories), into: registry)
+        try registerYAMLModels(in: registry, folders: pluginSearchPaths(directories: pluginDirectories))
         return registry
     }
 

@@ -1,7 +1,10 @@
 import ArgumentParser
 import Foundation
-import VisionKit
+import VisionMetricAPI
 import VisionMetrics
+import VisionModelAPI
+import VisionWorkflow
+import VisionYAMLModels
 
 /// `vision train`: a model from a folder of labelled images.
 struct TrainCommand: ParsableCommand {

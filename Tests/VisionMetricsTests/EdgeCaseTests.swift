@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import VisionKit
+import VisionMetricAPI
 import VisionMetrics
 
 /// A class never predicted, a class absent from the targets, one sample, one class only.

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import VisionKit
+import VisionMetricAPI
 import VisionMetrics
 
 /// Small cases worked out by hand (the arithmetic is in the comments).

@@ -1,5 +1,5 @@
 import Foundation
-import VisionKit
+import VisionMetricAPI
 import VisionMetrics
 import VisionTestSupport
 

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import VisionKit
+import VisionMetricAPI
 import VisionMetrics
 
 /// Names, lookups, suggestions, strict configurations and the scores-required check.

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import VisionKit
+import VisionMetricAPI
 import VisionMetrics
 import VisionTestSupport
 

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import VisionKit
+import VisionMetricAPI
 
 /// Name matching, JSON values and result encoding.
 @Suite struct SupportTests {

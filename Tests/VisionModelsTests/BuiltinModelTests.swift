@@ -1,9 +1,10 @@
 import Foundation
 import Testing
-import VisionKit
+import VisionModelAPI
 import VisionModels
 import VisionNN
 import VisionTensor
+import VisionYAMLModels
 
 extension ModelPluginTests {
     /// Every registered model, driven by the registry: builds, runs, trains, replaces its head.

@@ -1,9 +1,10 @@
 import Foundation
 import Testing
-import VisionKit
+import VisionModelAPI
 import VisionModels
 import VisionTensor
 import VisionTestSupport
+import VisionYAMLModels
 
 extension ModelPluginTests {
     /// The worked example of Plugins/README.md: `TinyCNNModel.swift` (in this folder) is the file

@@ -1,8 +1,9 @@
 import Foundation
 import Testing
-import VisionKit
+import VisionModelAPI
 import VisionModels
 import VisionTensor
+import VisionYAMLModels
 
 extension ModelPluginTests {
     /// Bad input is an error before any training starts, naming the plugin and the limit.

@@ -2,11 +2,12 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
-import VisionKit
+import VisionModelAPI
 import VisionModels
 import VisionNN
 import VisionTensor
 import VisionTestSupport
+import VisionYAMLModels
 
 /// Shared helpers: a registry with the built-ins, fixed batches, a short training run.
 enum ModelTesting {
@@ -28,6 +29,7 @@ enum ModelTesting {
         useOneComputeThread()
         let registry = ModelRegistry()
         try registerBuiltinModels(in: registry)
+        registry.register(format: YAMLModelFormat())
         return registry
     }
 

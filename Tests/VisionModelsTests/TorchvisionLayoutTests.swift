@@ -1,8 +1,9 @@
 import Testing
-import VisionKit
+import VisionModelAPI
 import VisionModels
 import VisionNN
 import VisionTensor
+import VisionYAMLModels
 
 extension ModelPluginTests {
     /// Names, parameter counts and MACs against torchvision's models (1000 classes, 224×224), so

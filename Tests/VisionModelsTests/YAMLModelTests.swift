@@ -1,10 +1,11 @@
 import Foundation
 import Testing
-import VisionKit
+import VisionModelAPI
 import VisionModels
 import VisionNN
 import VisionTensor
 import VisionTestSupport
+import VisionYAMLModels
 
 extension ModelPluginTests {
     /// Models defined in YAML or JSON files: loading, building, training, errors, folder scans.

@@ -1,0 +1,46 @@
+import VisionPluginAPI
+/// A metric whose whole state is a confusion matrix (torchmetrics' design): conforming types
+/// write only `compute(from:)`; update, reset, merge and the empty check come from here.
+public protocol ConfusionMatrixMetric: MetricPlugin {
+    /// The accumulated counts.
+    var confusion: ConfusionMatrix { get set }
+    /// Whether `other` was made with the same settings: merging differently configured states is
+    /// an error. Defaults to true; `ConfigurableMetric`s compare their configurations.
+    func hasSameConfiguration(as other: Self) -> Bool
+    /// The metric's value for a matrix with at least one sample.
+    func compute(from confusion: ConfusionMatrix) throws -> MetricResult
+}
+
+extension ConfusionMatrixMetric {
+    public var numClasses: Int { confusion.numClasses }
+
+    public mutating func update(predictions: [Int], scores: [Float]?, targets: [Int]) throws {
+        try MetricInputCheck.check(
+            metric: name, numClasses: numClasses, predictions: predictions, scores: scores, targets: targets,
+            needsScores: needsScores)
+        confusion.add(predictions: predictions, targets: targets)
+    }
+
+    public func compute() throws -> MetricResult {
+        guard confusion.total > 0 else { throw MetricError.noSamples(metric: name) }
+        return try compute(from: confusion)
+    }
+
+    public func hasSameConfiguration(as other: Self) -> Bool { true }
+
+    public mutating func reset() { confusion.reset() }
+
+    public mutating func merge(_ other: any MetricPlugin) throws {
+        guard let other = other as? Self, other.descriptor == descriptor else {
+            throw MetricError.incompatibleMerge(metric: name, detail: "the other state is metric '\(other.name)'")
+        }
+        guard hasSameConfiguration(as: other) else {
+            throw MetricError.incompatibleMerge(metric: name, detail: "the other state has a different configuration")
+        }
+        try confusion.merge(other.confusion, metric: name)
+    }
+}
+
+extension ConfusionMatrixMetric where Self: ConfigurableMetric {
+    public func hasSameConfiguration(as other: Self) -> Bool { configuration == other.configuration }
+}

@@ -1,0 +1,91 @@
+import VisionNN
+import VisionPluginAPI
+import VisionTensor
+
+/// A classifier built by a model plugin: a feature extractor giving [N, featureCount] and a
+/// replaceable head giving [N, classes] logits (timm's `forward_features` / `forward_head`).
+///
+/// Subclasses list the feature extractor's children in `featureChildren` (their names become the
+/// parameter names) and override `features(_:)` when it is not those children in order followed
+/// by a flatten. The head is a child named `headName` (`fc`, `classifier`, …).
+open class ClassifierModel: Module {
+    /// Makes a head for a class count: [N, featureCount] → [N, classes].
+    public typealias HeadFactory = (_ featureCount: Int, _ classes: Int, _ generator: inout SeededGenerator) -> Module
+
+    /// Input channels the model was built for.
+    public let inputChannels: Int
+    /// Input size the model was built for.
+    public let inputSize: InputSize
+    /// Width of the features the head reads.
+    public let featureCount: Int
+    /// The number of classes the head predicts.
+    public private(set) var classes: Int
+    /// The classifier head.
+    public private(set) var head: Module
+    /// The head's name in parameter names.
+    public let headName: String
+    /// The plugin that built it (set by `ModelRegistry.make`), for messages and the model file.
+    public internal(set) var pluginName = ""
+    private let makeHead: HeadFactory
+
+    /// Makes the head with `makeHead` (a `Linear` by default), drawing from `generator` after
+    /// the subclass has built its features, as PyTorch's constructors do; `initialHead`, when
+    /// given, is used instead (a wrapped network's own head), and `makeHead` only for replacements.
+    public init(
+        inputChannels: Int, inputSize: InputSize, featureCount: Int, classes: Int, headName: String = "fc",
+        initialHead: Module? = nil, generator: inout SeededGenerator,
+        makeHead: @escaping HeadFactory = ClassifierModel.linearHead
+    ) {
+        self.inputChannels = inputChannels
+        self.inputSize = inputSize
+        self.featureCount = featureCount
+        self.classes = classes
+        self.headName = headName
+        self.makeHead = makeHead
+        head = initialHead ?? makeHead(featureCount, classes, &generator)
+        super.init()
+    }
+
+    /// A `Linear(featureCount, classes)` head with PyTorch's default initialisation.
+    public static func linearHead(_ featureCount: Int, _ classes: Int, _ generator: inout SeededGenerator) -> Module {
+        Linear(featureCount, classes, generator: &generator)
+    }
+
+    /// The feature extractor's children, in order, with their names.
+    open var featureChildren: [(name: String, module: Module)] { [] }
+
+    override public final var children: [(name: String, module: Module)] { featureChildren + [(headName, head)] }
+
+    /// [N, C, H, W] → [N, featureCount]. By default: `featureChildren` in order, then flatten.
+    open func features(_ x: Tensor) throws -> Tensor {
+        var y = x
+        for child in featureChildren { y = try child.module(y) }
+        return y.rank == 2 ? y : try flatten(y)
+    }
+
+    /// The shape `features` gives for `input`, adding the multiply-accumulates of every
+    /// convolution and linear layer to `macs`. Override together with `features(_:)`.
+    open func featureShape(for input: [Int], macs: inout Int) throws -> [Int] {
+        var shape = input
+        for child in featureChildren { shape = try ModelComplexity.propagate(child.module, shape, macs: &macs) }
+        return shape.count == 2 ? shape : [shape[0], shape.dropFirst().reduce(1, *)]
+    }
+
+    override public func forward(_ x: Tensor) throws -> Tensor { try head(features(x)) }
+
+    /// Replaces the head with a fresh one for `classes` classes (fine-tuning); the features keep
+    /// their weights. The new head starts in the model's current train/eval mode.
+    public func replaceHead(classes: Int, seed: UInt64) throws {
+        guard classes >= 1 else { throw ModelError.invalidClassCount(model: pluginName.isEmpty ? "\(type(of: self))" : pluginName, classes: classes) }
+        var generator = SeededGenerator(seed: seed)
+        let newHead = makeHead(featureCount, classes, &generator)
+        newHead.setTraining(isTraining)
+        head = newHead
+        self.classes = classes
+    }
+
+    /// Parameter names of the feature extractor (everything but the head), for freezing.
+    public var featureParameterNames: [String] {
+        featureChildren.flatMap { $0.module.namedParameters(prefix: $0.name + ".").map(\.name) }
+    }
+}

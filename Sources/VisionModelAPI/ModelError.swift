@@ -1,0 +1,48 @@
+import Foundation
+import VisionPluginAPI
+
+/// Why a model could not be registered, found or built. Each case names the model.
+public enum ModelError: Error, Equatable, Sendable {
+    case unknownModel(name: String, available: [String], suggestion: String?)
+    case duplicateName(name: String, source: String?)
+    case invalidName(name: String)
+    case inputTooSmall(model: String, minimum: InputSize, got: InputSize)
+    case invalidClassCount(model: String, classes: Int)
+    case invalidChannelCount(model: String, channels: Int)
+    case invalidConfiguration(model: String, key: String, expected: String, found: String)
+    case buildFailed(model: String, detail: String)
+    case pluginFolder(path: String, detail: String)
+    case unknownFormat(model: String, format: String)
+}
+
+extension ModelError: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .unknownModel(let name, let available, let suggestion):
+            let hint = suggestion.map { "did you mean '\($0)'? " } ?? ""
+            return "unknown model '\(name)'; \(hint)available: \(available.joined(separator: ", "))"
+        case .duplicateName(let name, let source):
+            return "\(source.map { "\($0): " } ?? "")a model named '\(name)' is already registered"
+        case .invalidName(let name):
+            return "cannot register model '\(name)': expected a name of lowercase letters, digits, '_', '-' or '.'"
+        case .inputTooSmall(let model, let minimum, let got):
+            return "model '\(model)': input \(got) is too small; it takes at least \(minimum) (height×width)"
+        case .invalidClassCount(let model, let classes):
+            return "model '\(model)': expected at least 1 class, got \(classes)"
+        case .invalidChannelCount(let model, let channels):
+            return "model '\(model)': expected at least 1 input channel, got \(channels)"
+        case .invalidConfiguration(let model, let key, let expected, let found):
+            return "model '\(model)': configuration key '\(key)': expected \(expected), got \(found)"
+        case .buildFailed(let model, let detail):
+            return "model '\(model)' could not be built: \(detail)"
+        case .pluginFolder(let path, let detail):
+            return "plugin folder \(path): \(detail)"
+        case .unknownFormat(let model, let format):
+            return "model '\(model)' is written in '\(format)', a model definition format this vision does not know"
+        }
+    }
+}
+
+extension ModelError: LocalizedError {
+    public var errorDescription: String? { description }
+}

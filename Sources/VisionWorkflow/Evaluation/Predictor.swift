@@ -1,0 +1,77 @@
+import Foundation
+import VisionData
+import VisionImage
+import VisionMetricAPI
+import VisionModelAPI
+import VisionNN
+import VisionPluginAPI
+import VisionTensor
+
+/// One input's outcome: class probabilities, or why the file could not be used.
+public struct Prediction: Sendable {
+    public var path: String
+    /// Softmax probabilities in the model's class order; nil when the file failed.
+    public var probabilities: [Float]?
+    public var error: String?
+}
+
+/// Runs a saved model on image files, in batches, with the preprocessing stored in the model
+/// file. An unreadable file gives an error for that file and the rest go on.
+public final class Predictor {
+    public let classes: [String]
+    public let preprocessing: SavedModelMetadata.Preprocessing
+    private let model: Module
+    private let transform: Compose
+
+    public init(modelPath: String, registry: ModelRegistry) throws {
+        let (weights, metadata) = try SavedModel.read(modelPath)
+        let p = metadata.preprocessing
+        let model = try registry.make(
+            try registry.resolve(nameOrPath: metadata.plugin), classes: metadata.classes.count, inputChannels: p.channels,
+            inputSize: InputSize(height: p.height, width: p.width))
+        try model.load(weights)
+        model.eval()
+        self.model = model
+        classes = metadata.classes
+        preprocessing = p
+        transform = try Trainer.evaluationTransform(p)
+    }
+
+    /// Predictions for `paths`, in order; `batchSize` images per forward pass.
+    public func predict(_ paths: [String], batchSize: Int = 64) throws -> [Prediction] {
+        var results: [Prediction] = []
+        let layout: ChannelLayout = preprocessing.channels == 1 ? .gray : .rgb
+        let options = DecodeOptions(layout: layout, sizeHint: transform.decodeSizeHint)
+        var start = 0
+        while start < paths.count {
+            let chunk = Array(paths[start..<min(start + max(batchSize, 1), paths.count)])
+            start += chunk.count
+            var inputs: [Float] = []
+            var ready: [Int] = []
+            var chunkResults = chunk.map { Prediction(path: $0, probabilities: nil, error: nil) }
+            for (index, path) in chunk.enumerated() {
+                do {
+                    let image = try ImageDecoder.decode(contentsOf: path, options: options).image
+                    var generator = RandomGenerator(seed: 0)
+                    guard case .tensor(let tensor) = try transform.apply(.image(image), using: &generator) else { continue }
+                    inputs += tensor.values
+                    ready.append(index)
+                } catch {
+                    chunkResults[index].error = "\(error)"
+                }
+            }
+            if !ready.isEmpty {
+                let shape = [ready.count, preprocessing.channels, preprocessing.height, preprocessing.width]
+                let probabilities = try GradientMode.withoutGradients {
+                    try softmax(model(try Tensor(inputs, shape: shape)), dimension: 1).scalars
+                }
+                let k = classes.count
+                for (row, index) in ready.enumerated() {
+                    chunkResults[index].probabilities = Array(probabilities[(row * k)..<((row + 1) * k)])
+                }
+            }
+            results += chunkResults
+        }
+        return results
+    }
+}

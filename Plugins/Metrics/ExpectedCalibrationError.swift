@@ -104,4 +104,24 @@ public struct ExpectedCalibrationError: ConfigurableMetric {
             correctCounts[b] += other.correctCounts[b]
         }
     }
+
+    public func state() -> MetricState {
+        MetricState(
+            metric: name, numClasses: numClasses,
+            arrays: [
+                "counts": counts.map(Double.init), "confidence_sums": confidenceSums, "correct_counts": correctCounts.map(Double.init),
+            ])
+    }
+
+    public mutating func load(_ state: MetricState) throws {
+        let counts = try state.counts("counts", of: name, numClasses: numClasses, count: bins)
+        let sums = try state.array("confidence_sums", of: name, numClasses: numClasses, count: bins)
+        let correct = try state.counts("correct_counts", of: name, numClasses: numClasses, count: bins)
+        guard zip(correct, counts).allSatisfy({ $0 <= $1 }), sums.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
+            throw MetricError.incompatibleMerge(metric: name, detail: "the bins do not add up")
+        }
+        self.counts = counts
+        confidenceSums = sums
+        correctCounts = correct
+    }
 }

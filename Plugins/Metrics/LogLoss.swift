@@ -54,4 +54,15 @@ public struct LogLoss: ConfigurableMetric {
         sum += other.sum
         total += other.total
     }
+
+    public func state() -> MetricState {
+        MetricState(metric: name, numClasses: numClasses, arrays: ["sum": [sum], "total": [Double(total)]])
+    }
+
+    public mutating func load(_ state: MetricState) throws {
+        let sum = try state.array("sum", of: name, numClasses: numClasses, count: 1)[0]
+        guard sum.isFinite, sum >= 0 else { throw MetricError.incompatibleMerge(metric: name, detail: "a loss sum of \(sum)") }
+        total = try state.counts("total", of: name, numClasses: numClasses, count: 1)[0]
+        self.sum = sum
+    }
 }

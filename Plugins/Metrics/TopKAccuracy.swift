@@ -78,4 +78,16 @@ public struct TopKAccuracy: ConfigurableMetric {
         hits += other.hits
         total += other.total
     }
+
+    public func state() -> MetricState {
+        MetricState(metric: name, numClasses: numClasses, arrays: ["hits": [Double(hits)], "total": [Double(total)]])
+    }
+
+    public mutating func load(_ state: MetricState) throws {
+        let hits = try state.counts("hits", of: name, numClasses: numClasses, count: 1)[0]
+        let total = try state.counts("total", of: name, numClasses: numClasses, count: 1)[0]
+        guard hits <= total else { throw MetricError.incompatibleMerge(metric: name, detail: "more hits than samples") }
+        self.hits = hits
+        self.total = total
+    }
 }

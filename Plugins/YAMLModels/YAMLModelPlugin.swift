@@ -52,7 +52,7 @@ public struct YAMLModelPlugin: ModelPlugin {
         let fallback = channels == 1 ? Preprocessing.gray(size: 32) : Preprocessing.cifar.adapted(toChannels: channels)
         return Preprocessing(
             inputSize: model.inputSize ?? InputSize(max(32, smallestSide)), channels: channels,
-            mean: model.mean ?? fallback.mean, std: model.std ?? fallback.std,
+            mean: model.mean.map { $0.map(Double.init) } ?? fallback.mean, std: model.std.map { $0.map(Double.init) } ?? fallback.std,
             resize: model.resize ?? .stretch)
     }
 

@@ -31,6 +31,9 @@ public struct ConfusionMatrix: Sendable, Hashable {
 
     public mutating func reset() { counts = Array(repeating: 0, count: counts.count) }
 
+    /// Replaces the counts with `counts` (row-major K×K, checked by the caller).
+    mutating func replace(with counts: [Int]) { self.counts = counts }
+
     /// The number of samples.
     public var total: Int { counts.reduce(0, +) }
     /// Correct predictions per class (the diagonal).

@@ -39,6 +39,15 @@ extension ConfusionMatrixMetric {
         }
         try confusion.merge(other.confusion, metric: name)
     }
+
+    public func state() -> MetricState {
+        MetricState(metric: name, numClasses: numClasses, arrays: ["confusion": confusion.counts.map(Double.init)])
+    }
+
+    public mutating func load(_ state: MetricState) throws {
+        confusion.replace(
+            with: try state.counts("confusion", of: name, numClasses: numClasses, count: numClasses * numClasses))
+    }
 }
 
 extension ConfusionMatrixMetric where Self: ConfigurableMetric {

@@ -18,6 +18,10 @@ public protocol MetricPlugin: Sendable {
     mutating func reset()
     /// Adds another instance's state (same metric, classes and configuration) to this one.
     mutating func merge(_ other: any MetricPlugin) throws
+    /// The accumulated state, serialisable (see `merge(state:)`).
+    func state() -> MetricState
+    /// Replaces the accumulated state with a serialised one of the same metric and class count.
+    mutating func load(_ state: MetricState) throws
 }
 
 extension MetricPlugin {

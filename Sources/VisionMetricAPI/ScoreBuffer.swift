@@ -27,6 +27,12 @@ public struct ScoreBuffer: Sendable, Hashable {
         append(scores: other.scores, targets: other.targets)
     }
 
+    /// Replaces the contents (checked by the caller).
+    mutating func replace(scores: [Float], targets: [Int]) {
+        self.scores = scores
+        self.targets = targets
+    }
+
     public mutating func reset() {
         scores.removeAll()
         targets.removeAll()

@@ -39,6 +39,21 @@ extension ScoreMetric {
         }
         try buffer.merge(other.buffer, metric: name)
     }
+
+    public func state() -> MetricState {
+        MetricState(
+            metric: name, numClasses: numClasses,
+            arrays: ["scores": buffer.scores.map(Double.init), "targets": buffer.targets.map(Double.init)])
+    }
+
+    public mutating func load(_ state: MetricState) throws {
+        let targets = try state.counts("targets", of: name, numClasses: numClasses)
+        let scores = try state.array("scores", of: name, numClasses: numClasses, count: targets.count * numClasses)
+        guard targets.allSatisfy({ $0 < numClasses }) else {
+            throw MetricError.incompatibleMerge(metric: name, detail: "a target is not below \(numClasses)")
+        }
+        buffer.replace(scores: scores.map(Float.init), targets: targets)
+    }
 }
 
 extension ScoreMetric where Self: ConfigurableMetric {

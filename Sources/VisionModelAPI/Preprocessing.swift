@@ -18,15 +18,15 @@ public struct Preprocessing: Hashable, Sendable, Codable {
     /// 1 (gray) or 3 (RGB).
     public var channels: Int
     /// Per-channel mean subtracted after scaling pixels to [0, 1].
-    public var mean: [Float]
+    public var mean: [Double]
     /// Per-channel standard deviation divided by after subtracting the mean.
-    public var std: [Float]
+    public var std: [Double]
     public var resize: ResizePolicy
     /// For `centerCrop`: the fraction of the resized image kept (0.875 = timm's default).
     public var cropFraction: Double
 
     public init(
-        inputSize: InputSize, channels: Int, mean: [Float], std: [Float], resize: ResizePolicy = .stretch,
+        inputSize: InputSize, channels: Int, mean: [Double], std: [Double], resize: ResizePolicy = .stretch,
         cropFraction: Double = 1
     ) {
         self.inputSize = inputSize
@@ -57,8 +57,8 @@ public struct Preprocessing: Hashable, Sendable, Codable {
     /// RGB ones, and RGB repeats gray ones (the training split's statistics replace both).
     public func adapted(toChannels channels: Int) -> Preprocessing {
         guard channels != self.channels, channels > 0 else { return self }
-        func resized(_ values: [Float]) -> [Float] {
-            if channels == 1 { return [values.reduce(0, +) / Float(max(values.count, 1))] }
+        func resized(_ values: [Double]) -> [Double] {
+            if channels == 1 { return [values.reduce(0, +) / Double(max(values.count, 1))] }
             return (0..<channels).map { values.isEmpty ? 0 : values[$0 % values.count] }
         }
         var copy = self
@@ -70,5 +70,22 @@ public struct Preprocessing: Hashable, Sendable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case inputSize = "input_size", channels, mean, std, resize, cropFraction = "crop_fraction"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        inputSize = try container.decode(InputSize.self, forKey: .inputSize)
+        channels = try container.decode(Int.self, forKey: .channels)
+        mean = try container.decode([Double].self, forKey: .mean)
+        std = try container.decode([Double].self, forKey: .std)
+        resize = try container.decodeIfPresent(ResizePolicy.self, forKey: .resize) ?? .stretch
+        cropFraction = try container.decodeIfPresent(Double.self, forKey: .cropFraction) ?? 1
+    }
+
+    /// What stands between a decoded image and the model, for logs: `64×64 gray, center_crop 0.875`.
+    public var summary: String {
+        let kind = channels == 1 ? "gray" : channels == 3 ? "RGB" : "\(channels) channels"
+        let policy = resize == .centerCrop ? "center_crop \(cropFraction)" : resize.rawValue
+        return "\(inputSize) \(kind), \(policy)"
     }
 }

@@ -15,6 +15,13 @@ public enum JSONValue: Sendable, Hashable {
         self = try JSONDecoder().decode(JSONValue.self, from: data)
     }
 
+    /// The value as compact JSON text (`3`, `"sgd"`, `[1,2]`, `{"width":32}`), keys sorted.
+    public var jsonText: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? shortDescription
+    }
+
     /// A short rendering for error messages (`"micro"`, `2.5`, `null`).
     public var shortDescription: String {
         switch self {

@@ -1,8 +1,10 @@
 import ArgumentParser
 import Foundation
 import VisionImage
+import VisionModelAPI
 import VisionNN
 import VisionTensor
+import VisionWorkflow
 
 /// `vision bench`: throughput benchmarks, run on release builds.
 struct BenchCommand: ParsableCommand {
@@ -112,14 +114,20 @@ enum ImageFiles {
 
 /// Options shared by the model benchmarks.
 struct ModelBenchmarkOptions: ParsableArguments {
-    @Option(help: "Model name (\(ReferenceModels.names.joined(separator: ", "))).")
+    @Option(help: "A registered model (see `vision models`) or a model YAML file.")
     var model: String
 
-    @Option(help: "Images per batch.")
-    var batch = 64
+    @Option(name: .customLong("model-config"), help: "A model configuration key, e.g. width=32 (repeatable).")
+    var modelConfig: [ConfigurationAssignment] = []
 
-    @Option(help: "Input shape as C,H,W.")
-    var input = "3,32,32"
+    @Option(name: .customLong("plugin-dir"), help: "Also load YAML models from this folder (repeatable).")
+    var pluginDirectories: [String] = []
+
+    @Option(name: [.customLong("batch-size"), .customLong("batch")], help: "Images per batch.")
+    var batchSize = 64
+
+    @Option(help: "Input shape as C,H,W (default: the model's channels and input size).")
+    var input: String?
 
     @Option(help: "Number of classes.")
     var classes = 10
@@ -134,15 +142,28 @@ struct ModelBenchmarkOptions: ParsableArguments {
     var json = false
 
     func validate() throws {
-        if parsedInput == nil { throw ValidationError("--input must be C,H,W with positive integers, got '\(input)'") }
-        if batch <= 0 || classes <= 1 || steps <= 0 || threads <= 0 {
-            throw ValidationError("--batch, --steps and --threads must be positive and --classes at least 2")
+        if input != nil && parsedInput == nil { throw ValidationError("--input must be C,H,W with positive integers, got '\(input ?? "")'") }
+        if batchSize <= 0 || classes <= 1 || steps <= 0 || threads <= 0 {
+            throw ValidationError("--batch-size, --steps and --threads must be positive and --classes at least 2")
         }
     }
 
     var parsedInput: [Int]? {
+        guard let input else { return nil }
         let parts = input.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        return parts.count == 3 && parts.allSatisfy { $0 > 0 } ? parts : nil
+        return parts.count == 3 && parts.allSatisfy { $0 > 0 && $0 <= 16_384 } ? parts : nil
+    }
+
+    /// The model, built through the registry like every command builds it, and its input shape.
+    func build() throws -> (ClassifierModel, [Int]) {
+        let registry = try Registries.models(pluginDirectories: pluginDirectories)
+        let plugin = try registry.resolve(nameOrPath: model)
+        let p = plugin.defaultPreprocessing
+        let shape = parsedInput ?? [p.channels, p.inputSize.height, p.inputSize.width]
+        let built = try registry.make(
+            plugin, classes: classes, inputChannels: shape[0], inputSize: InputSize(height: shape[1], width: shape[2]),
+            configuration: ConfigurationAssignment.object(modelConfig), seed: 1)
+        return (built, shape)
     }
 
     func report(_ result: ModelBenchmark.Result, kind: String) {
@@ -163,9 +184,9 @@ struct BenchTrainCommand: ParsableCommand {
 
     func run() throws {
         ComputeThreads.configure(threads: options.threads)
-        let input = options.parsedInput ?? [3, 32, 32]
+        let (model, input) = try options.build()
         let result = try ModelBenchmark.training(
-            model: options.model, batch: options.batch, input: input, classes: options.classes, steps: options.steps,
+            model, name: options.model, batch: options.batchSize, input: input, classes: options.classes, steps: options.steps,
             threads: options.threads)
         options.report(result, kind: "train")
     }
@@ -180,10 +201,9 @@ struct BenchInferCommand: ParsableCommand {
 
     func run() throws {
         ComputeThreads.configure(threads: options.threads)
-        let input = options.parsedInput ?? [3, 32, 32]
+        let (model, input) = try options.build()
         let result = try ModelBenchmark.inference(
-            model: options.model, batch: options.batch, input: input, classes: options.classes, steps: options.steps * 2,
-            threads: options.threads)
+            model, name: options.model, batch: options.batchSize, input: input, steps: options.steps * 2, threads: options.threads)
         options.report(result, kind: "infer")
     }
 }

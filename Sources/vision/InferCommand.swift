@@ -3,6 +3,7 @@ import Foundation
 import VisionData
 import VisionMetricAPI
 import VisionModelAPI
+import VisionTensor
 import VisionWorkflow
 import VisionYAMLModels
 
@@ -42,14 +43,19 @@ struct InferCommand: ParsableCommand {
     @Option(name: .customLong("plugin-dir"), help: "Also load YAML models from this folder (repeatable).")
     var pluginDirectories: [String] = []
 
+    @Option(help: "Compute threads (default: all cores).")
+    var threads: Int?
+
     func validate() throws {
         if topK < 1 { throw ValidationError("--top-k must be at least 1, got \(topK)") }
         if batchSize < 1 { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
         if let threshold, !(0...1).contains(threshold) { throw ValidationError("--threshold must be in [0, 1], got \(threshold)") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
     }
 
     func run() throws {
-        let predictor = try Predictor(modelPath: modelPath, registry: ModelsCommand.makeRegistry(pluginDirectories: pluginDirectories))
+        ComputeThreads.configure(threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        let predictor = try Predictor(LoadedModel(path: modelPath, registry: Registries.models(pluginDirectories: pluginDirectories)))
         let files = try expand(paths)
         guard !files.isEmpty else { throw CLIError("no image files found in \(paths.joined(separator: ", "))") }
         let predictions = try predictor.predict(files, batchSize: batchSize)
@@ -63,7 +69,7 @@ struct InferCommand: ParsableCommand {
                 rows.append([prediction.path, "error", "", prediction.error ?? "failed"])
                 continue
             }
-            let ranked = probabilities.indices.sorted { probabilities[$0] > probabilities[$1] }.prefix(topK)
+            let ranked = prediction.ranking.prefix(topK)
             let best = ranked.first ?? 0
             let confident = threshold.map { Double(probabilities[best]) >= $0 } ?? true
             let label = confident ? predictor.classes[best] : "uncertain"

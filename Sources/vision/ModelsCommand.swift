@@ -33,7 +33,7 @@ struct ModelsCommand: ParsableCommand {
     var pluginDirectories: [String] = []
 
     func run() throws {
-        let registry = try Self.makeRegistry(pluginDirectories: pluginDirectories)
+        let registry = try Registries.models(pluginDirectories: pluginDirectories)
         let plugins = registry.plugins(matching: pattern)
         guard !plugins.isEmpty || json else {
             throw CLIError("no model matches '\(pattern)'; available: \(registry.names().joined(separator: ", "))")
@@ -51,15 +51,6 @@ struct ModelsCommand: ParsableCommand {
         print(TextTable.render(header: ["model", "params", "MACs", "summary"], rows: rows))
     }
 
-    /// The registry every command should use: the built-ins, then the model files of
-    /// `--plugin-dir` folders and `VISION_PLUGIN_PATH`. Resolve `--model` with
-    /// `registry.resolve(nameOrPath:)` so that a path to a YAML file works too.
-    static func makeRegistry(pluginDirectories: [String]) throws -> ModelRegistry {
-        let registry = ModelRegistry()
-        try registerBuiltinModels(in: registry)
-        try registerYAMLModels(in: registry, folders: pluginSearchPaths(directories: pluginDirectories))
-        return registry
-    }
 
     /// 11.7M, 1.82G, 650k.
     static func count(_ value: Int) -> String {
@@ -74,7 +65,7 @@ struct ModelsCommand: ParsableCommand {
 
     static func detailed(_ profile: ModelProfile) -> String {
         let p = profile.preprocessing
-        let numbers = { (values: [Float]) in values.map { String(format: "%.4g", $0) }.joined(separator: ", ") }
+        let numbers = { (values: [Double]) in values.map { String(format: "%.4g", $0) }.joined(separator: ", ") }
         var lines = [
             "\(profile.name): \(profile.summary)",
             "  parameters:      \(profile.parameters) (\(profile.classes) classes)",

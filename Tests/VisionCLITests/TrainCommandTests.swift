@@ -24,8 +24,12 @@ import VisionTestSupport
         ])
         #expect(chosen.status == 0, "\(chosen.standardError)")
         let chosenDocument = try #require(try JSONSerialization.jsonObject(with: Data(chosen.standardOutput.utf8)) as? [String: Any])
-        let values = try #require(chosenDocument["metrics"] as? [String: Double])
-        #expect(Set(values.keys) == ["accuracy", "balanced_accuracy", "f1", "roc_auc"])
+        // Every metric value by name, each an object with at least "value"; the defaults are always there.
+        let values = try #require(chosenDocument["metrics"] as? [String: [String: Any]])
+        for name in ["accuracy", "balanced_accuracy", "f1", "f1_macro", "recall_weighted", "roc_auc", "roc_auc_macro", "loss"] {
+            #expect(values[name]?["value"] is Double, "\(name)")
+        }
+        #expect((chosenDocument["accuracy"] as? Double) == (values["accuracy"]?["value"] as? Double))
         let point = try #require((chosenDocument["operating_points"] as? [String: [String: Double]])?["precision_at_recall"])
         #expect(point["threshold"] != nil && point["value"] != nil)
         let unknownMetric = try CLI.run(["evaluate", output + "/best.vision", digits, "--metrics", "f11"])
@@ -247,9 +251,12 @@ import VisionTestSupport
         #expect(unwritable.standardError.contains("exists and is not a folder"))
         let monitorLoss = try CLI.run(["train", digits, "--image-size", "8", "--epochs", "2", "--monitor", "val_loss", "--output", folder + "/loss", "--quiet"])
         #expect(monitorLoss.status == 0, "\(monitorLoss.standardError)")
-        let badMonitor = try CLI.run(["train", digits, "--monitor", "f1"])
+        let badMonitor = try CLI.run(["train", digits, "--monitor", "val_f11", "--output", folder + "/monitor"])
         #expect(badMonitor.status != 0)
-        #expect(badMonitor.standardError.contains("--monitor must be val_accuracy or val_loss"))
+        #expect(badMonitor.standardError.contains("unknown metric 'f11'; did you mean 'f1'?"), "\(badMonitor.standardError)")
+        let noAverage = try CLI.run(["train", digits, "--monitor", "accuracy_macro", "--output", folder + "/monitor"])
+        #expect(noAverage.standardError.contains("has no macro average; use 'accuracy'"), "\(noAverage.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: folder + "/monitor"))
 
         let exploding = try CLI.run(["train", digits, "--image-size", "8", "--epochs", "2", "--lr", "10000000000", "--output", folder + "/nan", "--quiet"])
         #expect(exploding.status != 0)

@@ -63,6 +63,29 @@ import VisionTestSupport
         }
     }
 
+    /// Sharded evaluation in other processes: the second shard's state travels as JSON, is
+    /// decoded and merged, and the result equals one pass over everything.
+    @Test(arguments: ReferenceFixture.allCases)
+    func aSerialisedShardMergesLikeTheShardItself(_ setName: String, _ index: Int) throws {
+        let (set, expected) = try #require(ReferenceFixture.lookup(setName, index))
+        let registry = try builtinRegistry()
+        let empty = try registry.make(expected.metric, numClasses: set.numClasses, configuration: expected.config)
+        let n = set.targets.count
+        var whole = empty, first = empty, second = empty
+        let all = try whole.run(set)
+        let a = set.batch(0..<(n / 3)), b = set.batch((n / 3)..<n)
+        try first.update(predictions: a.predictions, scores: a.scores, targets: a.targets)
+        try second.update(predictions: b.predictions, scores: b.scores, targets: b.targets)
+        let wire = try JSONEncoder().encode(second.state())
+        try first.merge(state: try JSONDecoder().decode(MetricState.self, from: wire))
+        #expect(closeResult(try first.compute(), all), "\(set.name): \(expected)")
+        // A state of another metric or class count is refused, and the metric is unchanged.
+        var other = second.state()
+        other.numClasses += 1
+        #expect(throws: MetricError.self) { try first.merge(state: other) }
+        #expect(closeResult(try first.compute(), all))
+    }
+
     @Test(arguments: ReferenceFixture.allCases)
     func resetForgetsEverything(_ setName: String, _ index: Int) throws {
         let (set, expected) = try #require(ReferenceFixture.lookup(setName, index))

@@ -1,10 +1,8 @@
 import Foundation
 import VisionData
 import VisionImage
-import VisionMetricAPI
 import VisionModelAPI
 import VisionNN
-import VisionPluginAPI
 import VisionTensor
 
 /// One input's outcome: class probabilities, or why the file could not be used.
@@ -13,28 +11,27 @@ public struct Prediction: Sendable {
     /// Softmax probabilities in the model's class order; nil when the file failed.
     public var probabilities: [Float]?
     public var error: String?
+
+    /// Class indices from the most to the least probable (the first is the argmax).
+    public var ranking: [Int] {
+        guard let probabilities else { return [] }
+        return probabilities.indices.sorted { probabilities[$0] > probabilities[$1] || (probabilities[$0] == probabilities[$1] && $0 < $1) }
+    }
 }
 
 /// Runs a saved model on image files, in batches, with the preprocessing stored in the model
 /// file. An unreadable file gives an error for that file and the rest go on.
 public final class Predictor {
     public let classes: [String]
-    public let preprocessing: SavedModelMetadata.Preprocessing
+    public let preprocessing: Preprocessing
     private let model: Module
     private let transform: Compose
 
-    public init(modelPath: String, registry: ModelRegistry) throws {
-        let (weights, metadata) = try SavedModel.read(modelPath)
-        let p = metadata.preprocessing
-        let model = try registry.make(
-            try registry.resolve(nameOrPath: metadata.plugin), classes: metadata.classes.count, inputChannels: p.channels,
-            inputSize: InputSize(height: p.height, width: p.width))
-        try model.load(weights)
-        model.eval()
-        self.model = model
-        classes = metadata.classes
-        preprocessing = p
-        transform = try Trainer.evaluationTransform(p)
+    public init(_ loaded: LoadedModel) throws {
+        model = loaded.model
+        classes = loaded.metadata.classes
+        preprocessing = loaded.metadata.preprocessing
+        transform = try PreprocessingTransforms.evaluation(preprocessing)
     }
 
     /// Predictions for `paths`, in order; `batchSize` images per forward pass.
@@ -61,7 +58,7 @@ public final class Predictor {
                 }
             }
             if !ready.isEmpty {
-                let shape = [ready.count, preprocessing.channels, preprocessing.height, preprocessing.width]
+                let shape = [ready.count, preprocessing.channels, preprocessing.inputSize.height, preprocessing.inputSize.width]
                 let probabilities = try GradientMode.withoutGradients {
                     try softmax(model(try Tensor(inputs, shape: shape)), dimension: 1).scalars
                 }

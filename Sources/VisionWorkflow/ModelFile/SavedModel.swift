@@ -6,78 +6,6 @@ import VisionModelAPI
 import VisionNN
 import VisionPluginAPI
 
-/// What a `.vision` model file says about itself, stored as one JSON document in the
-/// safetensors metadata under `vision`, beside the weights.
-public struct SavedModelMetadata: Codable, Sendable, Equatable {
-    /// Files from a newer vision have a higher version and are refused with a clear message.
-    public static let currentFormatVersion = 1
-
-    public var formatVersion: Int
-    /// The model plugin that builds the network, and its configuration.
-    public var plugin: String
-    public var pluginConfiguration: [String: String]
-    public var classes: [String]
-    public var preprocessing: Preprocessing
-    /// The split the model was trained with (relative paths and their split), so that
-    /// evaluation can use exactly the images the model never saw.
-    public var split: [SplitRecord]
-    public var datasetRoot: String
-    /// A digest of the training data's relative paths, labels and sizes.
-    public var datasetFingerprint: String
-    public var training: [String: String]
-    /// Final figures (validation and test metrics) by name.
-    public var metrics: [String: Double]
-    public var epochs: Int
-    public var createdBy: String
-
-    /// How inputs are prepared: what evaluation and inference must do, never defaults.
-    public struct Preprocessing: Codable, Sendable, Equatable {
-        public var width: Int
-        public var height: Int
-        public var channels: Int
-        public var mean: [Double]
-        public var std: [Double]
-
-        public init(width: Int, height: Int, channels: Int, mean: [Double], std: [Double]) {
-            self.width = width
-            self.height = height
-            self.channels = channels
-            self.mean = mean
-            self.std = std
-        }
-    }
-
-    /// One image of the training data and the split it was in.
-    public struct SplitRecord: Codable, Sendable, Equatable {
-        public var path: String
-        public var label: String
-        public var split: String
-
-        public init(path: String, label: String, split: String) {
-            self.path = path
-            self.label = label
-            self.split = split
-        }
-    }
-
-    public init(plugin: String, pluginConfiguration: [String: String] = [:], classes: [String], preprocessing: Preprocessing,
-                split: [SplitRecord], datasetRoot: String, datasetFingerprint: String, training: [String: String],
-                metrics: [String: Double], epochs: Int) {
-        formatVersion = Self.currentFormatVersion
-        self.plugin = plugin
-        self.pluginConfiguration = pluginConfiguration
-        self.classes = classes
-        self.preprocessing = preprocessing
-        self.split = split
-        self.datasetRoot = datasetRoot
-        self.datasetFingerprint = datasetFingerprint
-        self.training = training
-        self.metrics = metrics
-        self.epochs = epochs
-        createdBy = "vision"
-    }
-}
-
 /// Why a model file could not be read or written.
 public enum SavedModelError: Error, Equatable, CustomStringConvertible {
     case unreadable(path: String, detail: String)
@@ -136,12 +64,13 @@ public enum SavedModel {
             throw .notAModelFile(path: path, detail: "a safetensors file without vision's metadata")
         }
         let data = Data(text.utf8)
-        if let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let version = object["formatVersion"] as? Int,
-            version > SavedModelMetadata.currentFormatVersion
-        {
+        let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        let version = (object?["format_version"] ?? object?["formatVersion"]) as? Int ?? 0
+        if version > SavedModelMetadata.currentFormatVersion {
             throw .newerVersion(path: path, version: version, supported: SavedModelMetadata.currentFormatVersion)
         }
         do {
+            if version == 1 { return (file, try JSONDecoder().decode(LegacyModelMetadata.self, from: data).upgraded) }
             return (file, try JSONDecoder().decode(SavedModelMetadata.self, from: data))
         } catch {
             throw .notAModelFile(path: path, detail: "the metadata does not decode: \(error)")

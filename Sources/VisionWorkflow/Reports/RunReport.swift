@@ -9,39 +9,17 @@ import VisionPluginAPI
 /// confusion matrix as a heat map, per-class precision and recall, and thumbnails of the most
 /// confident mistakes.
 public enum RunReport {
-    /// One row of metrics.csv.
-    struct Row {
-        var epoch: Int
-        var trainLoss, trainAccuracy, valLoss, valAccuracy: Double
-    }
-
-    /// Writes `report.html` into `folder` from its `metrics.csv` and an evaluation of the model.
-    public static func write(folder: String, title: String, evaluation: EvaluationResult, split: String) throws {
-        let csv = (try? String(contentsOfFile: (folder as NSString).appendingPathComponent("metrics.csv"), encoding: .utf8)) ?? ""
-        let rows = csv.split(separator: "\n").dropFirst().compactMap { line -> Row? in
-            let f = line.split(separator: ",").map(String.init)
-            guard f.count >= 5, let e = Int(f[0]), let a = Double(f[1]), let b = Double(f[2]), let c = Double(f[3]), let d = Double(f[4]) else { return nil }
-            return Row(epoch: e, trainLoss: a, trainAccuracy: b, valLoss: c, valAccuracy: d)
-        }
-        let html = page(title: title, rows: rows, evaluation: evaluation, split: split)
+    /// Writes `report.html` into `folder` from the run's history and the final evaluation
+    /// (both in memory: nothing is read back from the files the run wrote).
+    public static func write(folder: String, title: String, history: [EpochRecord], evaluation: EvaluationResult) throws {
+        let html = page(title: title, rows: history, evaluation: evaluation)
         try AtomicFile.write(Array(html.utf8), to: (folder as NSString).appendingPathComponent("report.html"))
     }
 
-    static func page(title: String, rows: [Row], evaluation e: EvaluationResult, split: String) -> String {
+    static func page(title: String, rows: [EpochRecord], evaluation e: EvaluationResult) -> String {
         let matrix = e.confusionMatrix
-        let k = e.classes.count
-        var perClass: [(String, Double, Double, Int)] = []
-        for i in 0..<k {
-            let tp = Double(matrix[i][i])
-            let predicted = Double(matrix.reduce(0) { $0 + $1[i] })
-            let support = matrix[i].reduce(0, +)
-            perClass.append((e.classes[i], predicted > 0 ? tp / predicted : 0, support > 0 ? tp / Double(support) : 0, support))
-        }
-        var mistakes: [(path: String, truth: String, predicted: String, confidence: Float)] = []
-        for (row, (t, p)) in zip(e.targets, e.predictions).enumerated() where t != p {
-            mistakes.append((e.paths[row], e.classes[t], e.classes[p], e.probabilities[row * k + p]))
-        }
-        mistakes.sort { $0.confidence > $1.confidence }
+        let perClass = e.perClass
+        let mistakes = e.mistakes(limit: 24)
         let lossChart = chart(
             "Loss", rows.map { Double($0.epoch) },
             [("train", rows.map(\.trainLoss), "#1f77b4"), ("validation", rows.map(\.valLoss), "#d62728")], percent: false)
@@ -61,17 +39,17 @@ public enum RunReport {
         }
         heat += "</table>"
         var bars = "<table class=\"bars\"><tr><th>class</th><th>precision</th><th>recall</th><th>support</th></tr>"
-        for (name, precision, recall, support) in perClass {
-            bars += "<tr><td>\(escape(name))</td><td>\(bar(precision, "#1f77b4"))</td><td>\(bar(recall, "#ff7f0e"))</td><td>\(support)</td></tr>"
+        for row in perClass {
+            bars += "<tr><td>\(escape(row.name))</td><td>\(bar(row.precision, "#1f77b4"))</td><td>\(bar(row.recall, "#ff7f0e"))</td><td>\(row.support)</td></tr>"
         }
         bars += "</table>"
         var thumbnails = ""
-        for mistake in mistakes.prefix(24) {
+        for mistake in mistakes {
             let image = thumbnail(mistake.path).map { "<img src=\"data:image/png;base64,\($0)\" alt=\"\">" } ?? "<div class=\"missing\">?</div>"
             thumbnails += "<figure>\(image)<figcaption>true <b>\(escape(mistake.truth))</b><br>predicted <b>\(escape(mistake.predicted))</b> \(String(format: "%.0f%%", mistake.confidence * 100))<br><span>\(escape((mistake.path as NSString).lastPathComponent))</span></figcaption></figure>"
         }
         if mistakes.isEmpty { thumbnails = "<p>No mistakes on these images.</p>" }
-        let summary = String(format: "%@ split: %d images, accuracy <b>%.2f%%</b> (majority-class baseline %.2f%%)", split, e.targets.count, e.accuracy * 100, e.baselineAccuracy * 100)
+        let summary = String(format: "%@ split: %d images, accuracy <b>%.2f%%</b> (majority-class baseline %.2f%%)", e.split, e.predictions.count, e.accuracy * 100, e.baselineAccuracy * 100)
         return """
             <!doctype html><html><head><meta charset="utf-8"><title>\(escape(title))</title><style>
             body{font:14px/1.4 -apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:24px;color:#222;max-width:1100px}

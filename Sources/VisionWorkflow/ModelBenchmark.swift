@@ -1,7 +1,10 @@
 import Foundation
+import VisionModelAPI
+import VisionNN
 import VisionTensor
 
-/// Measures training and inference throughput on synthetic data.
+/// Measures training and inference throughput on synthetic data, of any model the registry
+/// builds (built-in, YAML or a plugin).
 public enum ModelBenchmark {
     public struct Result: Codable, Sendable {
         public var model: String
@@ -22,9 +25,8 @@ public enum ModelBenchmark {
 
     /// Forward + backward + SGD-momentum step: warm-up, then the median of `blocks` timed
     /// blocks of `steps` steps each.
-    public static func training(model name: String, batch: Int, input: [Int], classes: Int, steps: Int = 10, blocks: Int = 5,
-                                threads: Int) throws -> Result {
-        let model = try ReferenceModels.make(name, inputChannels: input[0], classes: classes, inputSize: (input[1], input[2]), seed: 1)
+    public static func training(_ model: ClassifierModel, name: String, batch: Int, input: [Int], classes: Int, steps: Int = 10,
+                                blocks: Int = 5, threads: Int) throws -> Result {
         model.train()
         var generator = SeededGenerator(seed: 2)
         let images = Tensor(zeros: [batch] + input)
@@ -42,9 +44,8 @@ public enum ModelBenchmark {
     }
 
     /// Eval-mode forward passes with no tape.
-    public static func inference(model name: String, batch: Int, input: [Int], classes: Int, steps: Int = 20, blocks: Int = 5,
+    public static func inference(_ model: ClassifierModel, name: String, batch: Int, input: [Int], steps: Int = 20, blocks: Int = 5,
                                  threads: Int) throws -> Result {
-        let model = try ReferenceModels.make(name, inputChannels: input[0], classes: classes, inputSize: (input[1], input[2]), seed: 1)
         model.eval()
         var generator = SeededGenerator(seed: 2)
         let images = Tensor(zeros: [batch] + input)

@@ -1,0 +1,89 @@
+import Foundation
+import VisionModelAPI
+import Yams
+
+/// Training configurations as YAML files (JSON works too): `vision train --config`, and the run's
+/// `config.yaml`, which `--resume` reads back. Keys are `TrainingConfiguration`'s; errors name
+/// the file, the line and the key.
+public enum ConfigurationFile {
+    /// The options in the file at `path`, as overrides for `TrainingConfiguration.applying(_:)`,
+    /// each with the line it is on.
+    public static func read(_ path: String) throws(RunSpecificationError) -> (overrides: PluginConfiguration, lines: [String: Int]) {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw .unreadable(file: path, detail: "cannot read the configuration file")
+        }
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch {
+            throw .inFile(file: path, line: 0, key: "-", detail: "not valid YAML (\(error))")
+        }
+        guard let root else { return ([:], [:]) }
+        guard let mapping = root.mapping else {
+            throw .inFile(file: path, line: root.mark?.line ?? 1, key: "-", detail: "expected a mapping of option: value")
+        }
+        var overrides: PluginConfiguration = [:]
+        var lines: [String: Int] = [:]
+        for (keyNode, valueNode) in mapping {
+            let key = keyNode.string ?? "?"
+            lines[key] = keyNode.mark?.line ?? 0
+            overrides[key] = value(of: valueNode)
+        }
+        return (overrides, lines)
+    }
+
+    /// `base` with the file at `path` applied; an error names the file, line and key.
+    public static func load(_ path: String, over base: TrainingConfiguration = TrainingConfiguration()) throws(RunSpecificationError)
+        -> TrainingConfiguration
+    {
+        let (overrides, lines) = try read(path)
+        do {
+            return try base.applying(overrides)
+        } catch let error as RunSpecificationError {
+            guard case .invalidValue(let key, let expected, let found) = error else { throw error }
+            // Report the top-level key ("model_config.width" is on model_config's line).
+            let topKey = String(key.split(separator: ".").first ?? Substring(key))
+            let detail = expected.hasPrefix("a known option") ? "unknown key" + expected.dropFirst("a known option".count) : "expected \(expected), got \(found)"
+            throw .inFile(file: path, line: lines[topKey] ?? 0, key: key, detail: detail)
+        } catch {
+            throw .inFile(file: path, line: 0, key: "-", detail: "\(error)")
+        }
+    }
+
+    /// The YAML text of `configuration`: every option in key order, values as JSON (valid YAML),
+    /// unset options left out. `load` reads it back to the same configuration.
+    public static func yaml(_ configuration: TrainingConfiguration) throws -> String {
+        let object = try configuration.object()
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var text = ""
+        for key in TrainingConfiguration.allowedKeys {
+            guard let value = object[key] else { continue }
+            text += "\(key): \(String(decoding: try encoder.encode(value), as: UTF8.self))\n"
+        }
+        return text
+    }
+
+    /// A YAML node as a JSON value: scalars by their resolved tag (`8` an integer, `0.5` a
+    /// number, `true` a Bool, `~` null, anything else a string).
+    static func value(of node: Node) -> JSONValue {
+        switch node {
+        case .scalar(let scalar):
+            if scalar.style == .plain {
+                if let int = node.int { return .int(int) }
+                if let bool = node.bool { return .bool(bool) }
+                if let double = node.float { return .double(double) }
+                if node.null != nil { return .null }
+            }
+            return .string(scalar.string)
+        case .mapping(let mapping):
+            var members: [String: JSONValue] = [:]
+            for (key, value) in mapping { members[key.string ?? "?"] = Self.value(of: value) }
+            return .object(members)
+        case .sequence(let sequence):
+            return .array(sequence.map { Self.value(of: $0) })
+        case .alias:
+            return .null
+        }
+    }
+}

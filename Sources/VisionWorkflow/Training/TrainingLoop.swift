@@ -1,0 +1,105 @@
+import Foundation
+import VisionData
+import VisionMetricAPI
+import VisionNN
+import VisionTensor
+
+/// The epochs of a prepared run: train, validate through the metric suite, and tell the
+/// callbacks (`stepDidEnd` after each step, `epochDidEnd` after each validation). The loop
+/// decides nothing else: checkpoints, early stopping, logs and the progress bar are callbacks.
+public struct TrainingLoop {
+    public let run: TrainingRun
+    public var callbacks: [TrainingCallback]
+
+    public init(run: TrainingRun, callbacks: [TrainingCallback]) {
+        self.run = run
+        self.callbacks = callbacks
+    }
+
+    public func train() throws {
+        let c = run.configuration
+        for callback in callbacks { try callback.trainingWillStart(run) }
+        if run.firstEpoch > c.epochs {
+            run.log("the run already has \(c.epochs) epochs; pass a larger --epochs to train further")
+        }
+        var epoch = run.firstEpoch
+        epochs: while epoch <= c.epochs {
+            let record = try trainEpoch(epoch)
+            run.history.append(record)
+            var stop = false
+            for callback in callbacks where try callback.epochDidEnd(record, run: run) == .stop { stop = true }
+            if stop { break epochs }
+            epoch += 1
+        }
+        for callback in callbacks { try callback.trainingDidEnd(run) }
+    }
+
+    /// One epoch: the optimizer steps, then validation; the record says whether it is the best.
+    func trainEpoch(_ epoch: Int) throws -> EpochRecord {
+        let c = run.configuration, model = run.model
+        let parameters = model.trainableParameters
+        model.train()
+        let clock = ContinuousClock()
+        let start = clock.now
+        var lossSum = 0.0, seen = 0
+        var accuracy = try run.suite.registry.make("accuracy", numClasses: run.dataset.classes.count)
+        let iterator = run.trainLoader.epoch(epoch - 1)
+        let batches = run.trainLoader.batchCount()
+        var batchIndex = 0
+        while let batch = try iterator.next() {
+            batchIndex += 1
+            // Every image of this batch failed to decode (and was recorded as skipped).
+            guard batch.count > 0 else { continue }
+            run.optimizer.learningRate = run.schedule.learningRate(at: run.step)
+            if let sgd = run.optimizer as? SGD, let momentum = run.schedule.momentum(at: run.step) { sgd.momentum = momentum }
+            for parameter in parameters {
+                parameter.grad = nil
+                parameter.requiresGrad = true
+            }
+            let logits = try model(try Tensor(batch.images, shape: batch.shape))
+            let loss = try crossEntropy(logits, targets: batch.labels, classWeights: run.lossWeights)
+            guard loss.item.isFinite else {
+                throw TrainingError.nonFiniteLoss(epoch: epoch, step: run.step, lastGood: epoch > 1 ? run.path("last.vision") : nil)
+            }
+            try backward(loss)
+            try run.optimizer.step(parameters)
+            let k = logits.shape[1], values = logits.scalars
+            let predicted = (0..<batch.count).map { Predictions.argmax(values[($0 * k)..<(($0 + 1) * k)]) }
+            try accuracy.update(predictions: predicted, scores: nil, targets: batch.labels)
+            lossSum += Double(loss.item) * Double(batch.count)
+            seen += batch.count
+            run.step += 1
+            let progress = StepProgress(
+                epoch: epoch, epochs: c.epochs, batch: batchIndex, batches: batches, step: run.step, loss: lossSum / Double(seen),
+                accuracy: (try? accuracy.compute().value ?? .nan) ?? .nan, imagesPerSecond: Double(seen) / Self.seconds(since: start, clock),
+                batchSize: c.batchSize)
+            var stop = false
+            for callback in callbacks where try callback.stepDidEnd(progress, run: run) == .stop { stop = true }
+            if stop { break }
+        }
+        if seen == 0 { throw WorkflowError.noReadableImages(iterator.badImages) }
+        run.skipped += iterator.badImages
+        let (validation, skipped) = try BatchInference.run(
+            model, items: run.valItems, preprocessing: run.preprocessing, classes: run.dataset.classes, workers: c.workers,
+            onBadImage: c.onBadImage)
+        run.skipped += skipped
+        var figures = MetricSuite.values(run.suite.compute(validation).results, prefix: "val_")
+        figures["val_loss"] = validation.meanLoss
+        let seconds = Self.seconds(since: start, clock)
+        var record = EpochRecord(
+            epoch: epoch, trainLoss: lossSum / Double(seen), trainAccuracy: (try? accuracy.compute().value ?? .nan) ?? .nan,
+            validation: figures, learningRate: Double(run.optimizer.learningRate), seconds: seconds,
+            imagesPerSecond: Double(seen) / seconds)
+        let monitored = figures[run.monitor.key] ?? .nan
+        if run.monitor.improves(monitored, on: run.best?.value) {
+            run.best = (epoch, monitored)
+            record.isBest = true
+        }
+        return record
+    }
+
+    static func seconds(since start: ContinuousClock.Instant, _ clock: ContinuousClock) -> Double {
+        let elapsed = clock.now - start
+        return max(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18, 1e-9)
+    }
+}

@@ -1,0 +1,242 @@
+import Foundation
+import SafeTensors
+import VisionData
+import VisionImage
+import VisionMetricAPI
+import VisionModelAPI
+import VisionNN
+import VisionTensor
+
+/// Everything before the first step, in one place: the split, the preprocessing and its
+/// statistics, the model (fresh, fine-tuned or resumed), the optimizer and schedule, the run
+/// folder and, when resuming, the state the run had.
+public enum TrainingSetup {
+    /// What to prepare.
+    public struct Request {
+        /// The dataset root or CSV manifest.
+        public var root: String
+        public var configuration: TrainingConfiguration
+        /// The run folder.
+        public var output: String
+        /// Continue the run in `output` from its `last.vision` (and `optimizer.safetensors`).
+        public var resume = false
+        /// Whether the user named the model (a flag or a config key) rather than taking the default:
+        /// fine-tuning then builds the saved model's architecture unless told otherwise.
+        public var modelChosen = true
+
+        public init(root: String, configuration: TrainingConfiguration, output: String, resume: Bool = false, modelChosen: Bool = true) {
+            self.root = root
+            self.configuration = configuration
+            self.output = output
+            self.resume = resume
+            self.modelChosen = modelChosen
+        }
+    }
+
+    public static func prepare(
+        _ request: Request, models: ModelRegistry, metrics: MetricRegistry, log: @escaping (String) -> Void
+    ) throws -> TrainingRun {
+        let c = request.configuration
+        try c.check()
+        let monitor = try MetricValueName(c.monitor, registry: metrics)
+        let suite = try MetricSuite(registry: metrics, extra: c.metrics + (monitor.metric.map { [$0] } ?? []))
+        let output = request.output
+        let lastPath = (output as NSString).appendingPathComponent("last.vision")
+        // Resuming and fine-tuning both start from saved weights, with that model's architecture
+        // and preprocessing.
+        let resumed = request.resume ? try SavedModel.read(lastPath) : nil
+        let initial = try resumed ?? c.initFrom.map { path throws -> (SafeTensors, SavedModelMetadata) in try SavedModel.read(path) }
+        let specification = try modelSpecification(
+            c, saved: initial?.1, savedPath: request.resume ? lastPath : c.initFrom, chosen: request.modelChosen, models: models)
+        let plugin = try models.plugin(for: specification)
+
+        let dataset = try Dataset.load(request.root)
+        guard dataset.classes.count >= 2 else {
+            throw TrainingError.invalidConfiguration("found \(dataset.classes.count) class in \(request.root); a classifier needs at least 2")
+        }
+        let (split, origin) = try makeSplit(dataset, c, resuming: resumed != nil, output: output)
+        let trainItems = try split.items(.train, of: dataset)
+        let valItems = try split.items(.val, of: dataset)
+        let testItems = try split.items(.test, of: dataset)
+        if trainItems.isEmpty { throw TrainingError.emptySplit("train") }
+        if valItems.isEmpty { throw TrainingError.emptySplit("validation") }
+
+        // Size, channels and resize policy: the saved model's, else the user's, else the plugin's.
+        var preprocessing = plugin.defaultPreprocessing
+        if let saved = initial?.1.preprocessing {
+            preprocessing = saved
+        } else {
+            if let size = c.imageSize { preprocessing.inputSize = size.inputSize }
+            preprocessing = preprocessing.adapted(toChannels: c.channels ?? TrainingStatistics.majorityChannels(trainItems))
+            if let resize = c.resize { preprocessing.resize = resize }
+            if let fraction = c.cropFraction { preprocessing.cropFraction = fraction }
+            if preprocessing.resize == .centerCrop && preprocessing.cropFraction >= 1 && c.cropFraction == nil {
+                preprocessing.cropFraction = 0.875
+            }
+        }
+        // Refuse an input the architecture cannot take before any image is read.
+        try models.validate(
+            plugin, classes: dataset.classes.count, inputChannels: preprocessing.channels, inputSize: preprocessing.inputSize,
+            configuration: specification.configuration)
+        log("data: \(dataset.items.count) images, \(dataset.classes.count) classes (\(dataset.classes.joined(separator: ", "))); split train \(trainItems.count) / val \(valItems.count) / test \(testItems.count) (\(origin))")
+        if resumed == nil {
+            // Normalisation from the training images only (a resumed run keeps its own).
+            (preprocessing.mean, preprocessing.std) = try TrainingStatistics.meanAndStd(
+                trainItems, preprocessing: preprocessing, workers: c.workers)
+        }
+        log("input: \(preprocessing.summary); normalisation from the train split: mean \(format(preprocessing.mean)), std \(format(preprocessing.std))")
+
+        ComputeThreads.configure(threads: c.threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        let model = try makeModel(
+            specification, plugin: plugin, dataset: dataset, preprocessing: preprocessing, resumed: resumed, initial: initial, c: c,
+            output: output, models: models, log: log)
+        var lossWeights: [Float]?
+        if c.classWeights == .auto {
+            let weights = TrainingStatistics.inverseFrequencyWeights(trainItems, classes: dataset.classes.count)
+            lossWeights = weights
+            log("class weights: " + zip(dataset.classes, weights).map { "\($0) \(String(format: "%.2f", $1))" }.joined(separator: ", "))
+        }
+        let trainLoader = try DataLoader(
+            items: trainItems,
+            transform: try PreprocessingTransforms.training(preprocessing, cropPadding: c.cropPadding, flip: c.flip),
+            options: LoaderOptions(
+                batchSize: c.batchSize, shuffle: true, dropLast: trainItems.count > c.batchSize, classBalanced: c.balancedSampling,
+                seed: c.seed, workers: c.workers, onBadImage: c.onBadImage, layout: preprocessing.channels == 1 ? .gray : .rgb))
+        let optimizer = OptimizerFactory.optimizer(c)
+        let schedule = OptimizerFactory.schedule(c, stepsPerEpoch: trainLoader.batchCount())
+
+        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+        try checkSpace(in: output, bytes: model.parameterCount * 4 * 4 + (1 << 20))
+        // The split travels with the run (and inside each model file).
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try AtomicFile.write(Array(try encoder.encode(split)), to: (output as NSString).appendingPathComponent("split.json"))
+
+        var firstEpoch = 1
+        var history: [EpochRecord] = []
+        var best: (epoch: Int, value: Double)?
+        if let (_, saved) = resumed {
+            firstEpoch = saved.epoch + 1
+            history = MetricsCSV.read((output as NSString).appendingPathComponent("metrics.csv")).filter { $0.epoch <= saved.epoch }
+            if let epoch = saved.metrics["best_epoch"], let value = saved.metrics["best_" + monitor.key] {
+                best = (Int(epoch), value)
+            }
+            restoreOptimizer(optimizer, model: model, from: (output as NSString).appendingPathComponent("optimizer.safetensors"),
+                             epoch: saved.epoch, log: log)
+        }
+        return TrainingRun(
+            configuration: c, output: output, dataset: dataset, split: split, trainItems: trainItems, valItems: valItems,
+            testItems: testItems, preprocessing: preprocessing, specification: specification, model: model, optimizer: optimizer,
+            schedule: schedule, trainLoader: trainLoader, lossWeights: lossWeights, monitor: monitor, suite: suite,
+            firstEpoch: firstEpoch, history: history, best: best, log: log)
+    }
+
+    /// The architecture to build. A resumed or fine-tuned run builds the saved model's (its
+    /// weights fit nothing else); naming another model then is an error, not a silent switch.
+    static func modelSpecification(
+        _ c: TrainingConfiguration, saved: SavedModelMetadata?, savedPath: String?, chosen: Bool, models: ModelRegistry
+    ) throws -> ModelSpecification {
+        guard let saved else { return try models.specification(of: models.resolve(nameOrPath: c.model), configuration: c.modelConfig) }
+        if chosen {
+            let requested = try models.resolve(nameOrPath: c.model)
+            let configuration = c.modelConfig.isEmpty ? saved.model.configuration : try requested.resolveConfiguration(c.modelConfig)
+            if requested.name != saved.model.plugin || configuration != saved.model.configuration {
+                throw TrainingError.invalidConfiguration(
+                    "\(savedPath ?? "the saved model") is a '\(saved.model.plugin)' model\(saved.model.configuration.isEmpty ? "" : " \(saved.model.configuration.sortedDescription)"); its weights do not fit '\(requested.name)'\(configuration.isEmpty ? "" : " \(configuration.sortedDescription)") (leave out --model and --model-config, or start a new run)")
+            }
+        }
+        return saved.model
+    }
+
+    static func makeSplit(_ dataset: Dataset, _ c: TrainingConfiguration, resuming: Bool, output: String) throws
+        -> (SplitDefinition, String)
+    {
+        // A resumed run keeps the images it started with in each split (recomputing could move
+        // a file between train and test if the data or the split method changed since).
+        let savedPath = (output as NSString).appendingPathComponent("split.json")
+        if resuming, FileManager.default.fileExists(atPath: savedPath) {
+            let split = try SplitDefinition.read(contentsOf: savedPath)
+            try split.check(against: dataset)
+            return (split, "the run's \(savedPath), seed \(split.seed)")
+        }
+        let fractions = try SplitFractions(train: c.trainFraction, val: c.valFraction, test: c.testFraction)
+        return (Splitter.makeSplit(for: dataset, fractions: fractions, seed: c.seed), "seed \(c.seed)")
+    }
+
+    static func makeModel(
+        _ specification: ModelSpecification, plugin: any ModelPlugin, dataset: Dataset, preprocessing: Preprocessing,
+        resumed: (SafeTensors, SavedModelMetadata)?, initial: (SafeTensors, SavedModelMetadata)?, c: TrainingConfiguration,
+        output: String, models: ModelRegistry, log: (String) -> Void
+    ) throws -> ClassifierModel {
+        let classes = initial?.1.classes.count ?? dataset.classes.count
+        let model = try models.make(
+            plugin, classes: classes, inputChannels: preprocessing.channels, inputSize: preprocessing.inputSize,
+            configuration: specification.configuration, seed: c.seed)
+        guard let (weights, saved) = initial else { return model }
+        do {
+            try model.load(weights)
+        } catch {
+            throw SavedModelError.weightsDoNotFit(path: resumed != nil ? output : c.initFrom ?? "", detail: error.description)
+        }
+        if resumed != nil {
+            guard saved.classes == dataset.classes else {
+                throw TrainingError.invalidConfiguration(
+                    "the run in \(output) was trained on classes \(saved.classes.joined(separator: ", ")), the data has \(dataset.classes.joined(separator: ", "))")
+            }
+            log("resuming \((output as NSString).appendingPathComponent("last.vision")) after epoch \(saved.epoch)")
+        } else if saved.classes != dataset.classes {
+            try model.replaceHead(classes: dataset.classes.count, seed: c.seed)
+            log("fine-tuning \(c.initFrom ?? ""): \(saved.classes.count) → \(dataset.classes.count) classes, new head")
+        } else {
+            log("fine-tuning \(c.initFrom ?? "") on the same \(saved.classes.count) classes")
+        }
+        return model
+    }
+
+    /// Optimizer state only if it belongs to the same epoch as the weights.
+    static func restoreOptimizer(_ optimizer: Optimizer, model: ClassifierModel, from path: String, epoch: Int, log: (String) -> Void) {
+        let state: SafeTensors
+        do {
+            state = try SafeTensors.read(contentsOf: path)
+        } catch {
+            log("no optimizer state (\(error)): momentum starts afresh")
+            return
+        }
+        guard state.metadata["epochs"] == "\(epoch)" else {
+            log("the optimizer state in \(path) is not from epoch \(epoch): momentum starts afresh")
+            return
+        }
+        for (name, parameter) in model.namedParameters() {
+            var entries: [String: Tensor] = [:]
+            for key in state.names where key.hasPrefix(name + "/") {
+                if let entry = state[key], let values = try? state.floats(key), let tensor = try? Tensor(values, shape: entry.shape) {
+                    entries[String(key.dropFirst(name.count + 1))] = tensor
+                }
+            }
+            optimizer.restore(entries, of: parameter)
+        }
+    }
+
+    /// Fails before training when `folder` cannot take what the run will write (two model files,
+    /// the optimizer state and the logs): a full disk is found now, not after an hour of work.
+    static func checkSpace(in folder: String, bytes: Int) throws {
+        let probe = (folder as NSString).appendingPathComponent(".space-check-\(getpid())")
+        defer { unlink(probe) }
+        do {
+            try AtomicFile.write([UInt8](repeating: 0, count: bytes), to: probe)
+        } catch {
+            throw TrainingError.outputUnusable(folder: folder, detail: "\(bytes / 1_048_576 + 1) MB needed; \(error)")
+        }
+    }
+
+    private static func format(_ values: [Double]) -> String {
+        "(" + values.map { String(format: "%.4f", $0) }.joined(separator: ", ") + ")"
+    }
+}
+
+extension Dictionary where Key == String, Value == JSONValue {
+    /// `{stages: 3, width: 32}`, keys sorted, for messages.
+    var sortedDescription: String {
+        "{" + keys.sorted().map { "\($0): \(self[$0]?.shortDescription ?? "")" }.joined(separator: ", ") + "}"
+    }
+}

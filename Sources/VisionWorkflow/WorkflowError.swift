@@ -1,0 +1,19 @@
+import VisionData
+
+/// Errors of the workflow that are not about one option: each names the files or the split.
+public enum WorkflowError: Error, Equatable, CustomStringConvertible {
+    /// Every image of a pass failed to decode.
+    case noReadableImages([BadImage])
+    case unknownClasses([String])
+    case noImages(split: String)
+
+    public var description: String {
+        switch self {
+        case .noReadableImages(let bad):
+            let shown = bad.prefix(5).map { "\($0.path) (\($0.reason))" }.joined(separator: "; ")
+            return "none of the \(bad.count) images could be read: \(shown)\(bad.count > 5 ? "; …" : "")"
+        case .unknownClasses(let names): return "the data has classes the model does not know: \(names.joined(separator: ", "))"
+        case .noImages(let split): return "no images in the \(split) split of the data"
+        }
+    }
+}

@@ -124,9 +124,16 @@ import VisionTestSupport
         let items = try Self.items(perClass: 20)
         let loader = try DataLoader(items: items, transform: try Self.pipeline(), options: LoaderOptions(batchSize: 2, workers: 2, prefetch: 2))
         for epoch in 0..<5 {
+            // Each abandoned epoch delivered its first batch, whole and in the planned order.
             let iterator = loader.epoch(epoch)
-            _ = try iterator.next()
+            let first = try #require(try iterator.next())
+            #expect(first.count == 2)
+            #expect(first.paths == loader.plan(epoch: epoch).prefix(2).map { items[$0.item].path })
         }
+        // The workers of the abandoned epochs do not hold up (or leak into) a full epoch after them.
+        let all = try loader.epoch(5).collect()
+        #expect(all.map(\.count).reduce(0, +) == items.count)
+        #expect(Set(all.flatMap(\.paths)) == Set(items.map(\.path)))
     }
 
     @Test func jpegDecodesReducedWhenTheFirstStepShrinks() throws {

@@ -137,7 +137,7 @@ import VisionWorkflow
         let csv = try String(contentsOfFile: output + "/metrics.csv", encoding: .utf8)
         #expect(csv.split(separator: "\n").count == 4)
         #expect(csv.hasPrefix("epoch,train_loss,train_accuracy,val_loss,val_accuracy,learning_rate"))
-        #expect(MetricsCSV.read(output + "/metrics.csv") .map(\.epoch) == [1, 2, 3])
+        #expect(try MetricsCSV.read(output + "/metrics.csv").map(\.epoch) == [1, 2, 3])
 
         // Evaluation reads the split from the model file: exactly the held-out images.
         let loaded = try LoadedModel(path: result.bestModelPath, registry: Self.registry())

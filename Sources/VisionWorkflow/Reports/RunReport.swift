@@ -45,7 +45,11 @@ public enum RunReport {
         bars += "</table>"
         var thumbnails = ""
         for mistake in mistakes {
-            let image = thumbnail(mistake.path).map { "<img src=\"data:image/png;base64,\($0)\" alt=\"\">" } ?? "<div class=\"missing\">?</div>"
+            let image: String
+            switch thumbnail(mistake.path) {
+            case .success(let png): image = "<img src=\"data:image/png;base64,\(png)\" alt=\"\">"
+            case .failure(let error): image = "<div class=\"missing\" title=\"\(escape("\(error)"))\">?</div>"
+            }
             thumbnails += "<figure>\(image)<figcaption>true <b>\(escape(mistake.truth))</b><br>predicted <b>\(escape(mistake.predicted))</b> \(String(format: "%.0f%%", mistake.confidence * 100))<br><span>\(escape((mistake.path as NSString).lastPathComponent))</span></figcaption></figure>"
         }
         if mistakes.isEmpty { thumbnails = "<p>No mistakes on these images.</p>" }
@@ -99,17 +103,19 @@ public enum RunReport {
         return svg + "</svg>"
     }
 
-    /// The image at `path` as a base64 PNG of at most 96×96, or nil if it cannot be read.
-    static func thumbnail(_ path: String) -> String? {
-        guard let image = try? ImageDecoder.decode(contentsOf: path, options: DecodeOptions(layout: .rgb, sizeHint: (96, 96))).image else { return nil }
-        let scale = min(1, 96 / Double(max(image.width, image.height)))
-        var small = image
-        if scale < 1, let resize = try? Resize(.exact(width: max(1, Int(Double(image.width) * scale)), height: max(1, Int(Double(image.height) * scale)))) {
-            var generator = RandomGenerator(seed: 0)
-            if case .image(let resized)? = try? resize.apply(.image(image), using: &generator) { small = resized }
+    /// The image at `path` as a base64 PNG of at most 96×96, or why it cannot be shown.
+    static func thumbnail(_ path: String) -> Result<String, Error> {
+        Result {
+            let image = try ImageDecoder.decode(contentsOf: path, options: DecodeOptions(layout: .rgb, sizeHint: (96, 96))).image
+            let scale = min(1, 96 / Double(max(image.width, image.height)))
+            var small = image
+            if scale < 1 {
+                let resize = try Resize(.exact(width: max(1, Int(Double(image.width) * scale)), height: max(1, Int(Double(image.height) * scale))))
+                var generator = RandomGenerator(seed: 0)
+                if case .image(let resized) = try resize.apply(.image(image), using: &generator) { small = resized }
+            }
+            return Data(try PNGEncoder.encode(small)).base64EncodedString()
         }
-        guard let bytes = try? PNGEncoder.encode(small) else { return nil }
-        return Data(bytes).base64EncodedString()
     }
 
     static func escape(_ text: String) -> String {

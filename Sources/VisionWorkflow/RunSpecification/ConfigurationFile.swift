@@ -9,8 +9,11 @@ public enum ConfigurationFile {
     /// The options in the file at `path`, as overrides for `TrainingConfiguration.applying(_:)`,
     /// each with the line it is on.
     public static func read(_ path: String) throws(RunSpecificationError) -> (overrides: PluginConfiguration, lines: [String: Int]) {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw .unreadable(file: path, detail: "cannot read the configuration file")
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw .unreadable(file: path, detail: "cannot read the configuration file (\(error.localizedDescription))")
         }
         let root: Node?
         do {

@@ -26,12 +26,14 @@ public enum MetricsCSV {
         try AtomicFile.write(Array(text(history).utf8), to: path)
     }
 
-    /// The rows of an earlier invocation's file (for a resumed run); a missing or foreign file
-    /// gives no rows.
-    public static func read(_ path: String) -> [EpochRecord] {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
+    /// The rows of an earlier invocation's file (for a resumed run); throws, with the reason,
+    /// when the file cannot be read or is not one vision wrote.
+    public static func read(_ path: String) throws -> [EpochRecord] {
+        let text = try String(contentsOfFile: path, encoding: .utf8)
         let lines = text.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
-        guard let header = lines.first, Array(header.prefix(fixed.count)) == fixed else { return [] }
+        guard let header = lines.first, Array(header.prefix(fixed.count)) == fixed else {
+            throw RunSpecificationError.unreadable(file: path, detail: "expected a header starting \(fixed.joined(separator: ","))")
+        }
         return lines.dropFirst().compactMap { fields -> EpochRecord? in
             guard fields.count == header.count, let epoch = Int(fields[0]) else { return nil }
             let value = { (index: Int) in Double(fields[index]) ?? .nan }

@@ -117,7 +117,12 @@ public enum TrainingSetup {
         var best: (epoch: Int, value: Double)?
         if let (_, saved) = resumed {
             firstEpoch = saved.epoch + 1
-            history = MetricsCSV.read((output as NSString).appendingPathComponent("metrics.csv")).filter { $0.epoch <= saved.epoch }
+            let csv = (output as NSString).appendingPathComponent("metrics.csv")
+            do {
+                history = try MetricsCSV.read(csv).filter { $0.epoch <= saved.epoch }
+            } catch {
+                log("the earlier epochs' figures are lost (\(error)); metrics.csv starts again at epoch \(firstEpoch)")
+            }
             if let epoch = saved.metrics["best_epoch"], let value = saved.metrics["best_" + monitor.key] {
                 best = (Int(epoch), value)
             }
@@ -206,15 +211,21 @@ public enum TrainingSetup {
             log("the optimizer state in \(path) is not from epoch \(epoch): momentum starts afresh")
             return
         }
+        var restored: [(Tensor, [String: Tensor])] = []
         for (name, parameter) in model.namedParameters() {
             var entries: [String: Tensor] = [:]
             for key in state.names where key.hasPrefix(name + "/") {
-                if let entry = state[key], let values = try? state.floats(key), let tensor = try? Tensor(values, shape: entry.shape) {
-                    entries[String(key.dropFirst(name.count + 1))] = tensor
+                do {
+                    guard let entry = state[key] else { continue }
+                    entries[String(key.dropFirst(name.count + 1))] = try Tensor(try state.floats(key), shape: entry.shape)
+                } catch {
+                    log("the optimizer state in \(path) is damaged (\(key): \(error)): momentum starts afresh")
+                    return
                 }
             }
-            optimizer.restore(entries, of: parameter)
+            restored.append((parameter, entries))
         }
+        for (parameter, entries) in restored { optimizer.restore(entries, of: parameter) }
     }
 
     /// Fails before training when `folder` cannot take what the run will write (two model files,

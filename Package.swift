@@ -178,7 +178,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VisionModelsTests",
-            dependencies: ["VisionModels", "VisionModelAPI", "VisionYAMLModels", "VisionNN", "VisionTensor", "VisionTestSupport"],
+            dependencies: ["VisionModels", "VisionModelAPI", "VisionYAMLModels", "VisionGoldenSupport", "SafeTensors", "VisionNN", "VisionTensor", "VisionTestSupport"],
             path: "Tests/VisionModelsTests"
         ),
         .testTarget(

@@ -2,7 +2,9 @@ import VisionModelAPI
 import VisionNN
 import VisionTensor
 
-/// `defectnet`: VisionNN's DefectNet, a small CNN for defect detection, depth and width configurable.
+/// `defectnet`: a small CNN for defect detection on gray or colour part images: `stages` ×
+/// (conv 3×3 + BN + ReLU + max-pool 2), channel widths doubling from `width`, global average
+/// pool, linear.
 public struct DefectNetModel: ConfigurableModelPlugin {
     public struct Configuration: StrictDecodable, Codable, Sendable {
         /// Conv + BN + ReLU + max-pool stages; each halves the input.
@@ -43,35 +45,49 @@ public struct DefectNetModel: ConfigurableModelPlugin {
     public func build(
         classes: Int, inputChannels: Int, inputSize: InputSize, configuration: Configuration, generator: inout SeededGenerator
     ) throws -> ClassifierModel {
-        let net = DefectNet(
-            inputChannels: inputChannels, classes: classes, stageCount: configuration.stages, width: configuration.width,
-            generator: &generator)
-        return DefectNetClassifier(net, inputChannels: inputChannels, inputSize: inputSize, classes: classes, generator: &generator)
+        DefectNet(
+            stages: configuration.stages, width: configuration.width, inputChannels: inputChannels, inputSize: inputSize,
+            classes: classes, generator: &generator)
     }
 }
 
-/// DefectNet's stages with `classifier` as the head.
-final class DefectNetClassifier: ClassifierModel {
+/// The network: `stages`, then `classifier` as the head.
+final class DefectNet: ClassifierModel {
     let stages: Sequential
 
-    init(_ net: DefectNet, inputChannels: Int, inputSize: InputSize, classes: Int, generator: inout SeededGenerator) {
-        stages = net.stages
+    init(stages count: Int, width: Int, inputChannels: Int, inputSize: InputSize, classes: Int, generator: inout SeededGenerator) {
+        var layers: [Module] = []
+        var channels = inputChannels
+        for index in 0..<max(count, 1) {
+            let out = width << index
+            layers.append(ConvBNReLUPool(channels, out, generator: &generator))
+            channels = out
+        }
+        stages = Sequential(layers)
         super.init(
-            inputChannels: inputChannels, inputSize: inputSize, featureCount: net.featureCount, classes: classes,
-            headName: "classifier", initialHead: net.classifier, generator: &generator)
+            inputChannels: inputChannels, inputSize: inputSize, featureCount: channels, classes: classes, headName: "classifier",
+            generator: &generator)
     }
 
     override var featureChildren: [(name: String, module: Module)] { [("stages", stages)] }
 
-    override func features(_ x: Tensor) throws -> Tensor { try flatten(globalAvgPool2d(stages(x))) }
+    override func featureMaps(_ x: Tensor) throws -> Tensor { try stages(x) }
 
-    override func featureShape(for input: [Int], macs: inout Int) throws -> [Int] {
-        var shape = input
-        for stage in stages.layers {
-            guard let block = stage as? ConvBNReLUPool else { continue }
-            shape = try ModelComplexity.propagate(block.conv, shape, macs: &macs)
-            shape = try ModelComplexity.poolingShape(shape, kernel: (2, 2), stride: (2, 2), padding: (0, 0), op: "maxpool2d")
-        }
-        return [shape[0], shape[1]]
+    override func features(_ x: Tensor) throws -> Tensor { try flatten(globalAvgPool2d(featureMaps(x))) }
+}
+
+/// conv 3×3 (no bias) → BN → ReLU → max-pool 2.
+final class ConvBNReLUPool: Module {
+    let conv: Conv2d, bn: BatchNorm2d
+
+    init(_ inputChannels: Int, _ outputChannels: Int, generator: inout SeededGenerator) {
+        conv = Conv2d(inputChannels, outputChannels, kernel: 3, padding: 1, bias: false, initializer: .kaimingNormal, generator: &generator)
+        bn = BatchNorm2d(outputChannels)
+    }
+
+    override var children: [(name: String, module: Module)] { [("conv", conv), ("bn", bn)] }
+
+    override func forward(_ x: Tensor) throws -> Tensor {
+        try maxPool2d(convBatchNorm(x, conv, bn, relu: true), kernel: (2, 2))
     }
 }

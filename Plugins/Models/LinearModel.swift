@@ -47,8 +47,6 @@ final class PixelClassifier: ClassifierModel {
         return try hidden.map { try $0(pixels) } ?? pixels
     }
 
-    override func featureShape(for input: [Int], macs: inout Int) throws -> [Int] {
-        let pixels = [input[0], input.dropFirst().reduce(1, *)]
-        return try hidden.map { try ModelComplexity.propagate($0, pixels, macs: &macs) } ?? pixels
-    }
+    /// Pixels go straight to linear layers: there are no feature maps.
+    override func featureMaps(_ x: Tensor) throws -> Tensor { throw ModelError.noFeatureMaps(model: pluginName) }
 }

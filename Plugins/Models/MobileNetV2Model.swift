@@ -95,12 +95,9 @@ final class MobileNetV2: ClassifierModel {
 
     override var featureChildren: [(name: String, module: Module)] { [("features", body)] }
 
-    override func features(_ x: Tensor) throws -> Tensor { try flatten(globalAvgPool2d(body(x))) }
+    override func featureMaps(_ x: Tensor) throws -> Tensor { try body(x) }
 
-    override func featureShape(for input: [Int], macs: inout Int) throws -> [Int] {
-        let shape = try ModelComplexity.propagate(body, input, macs: &macs)
-        return [shape[0], shape[1]]
-    }
+    override func features(_ x: Tensor) throws -> Tensor { try flatten(globalAvgPool2d(featureMaps(x))) }
 }
 
 /// torchvision's `Conv2dNormActivation`: conv (no bias) → BN → ReLU6, padding (k−1)/2.

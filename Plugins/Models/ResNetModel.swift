@@ -94,7 +94,7 @@ final class ResNet: ClassifierModel {
 }
 
 /// Two 3×3 conv + BN layers; the shortcut is the identity or `downsample` (1×1 conv + BN).
-final class ResNetBasicBlock: Module, ShapeInferring {
+final class ResNetBasicBlock: Module {
     let conv1: Conv2d, bn1: BatchNorm2d, conv2: Conv2d, bn2: BatchNorm2d
     let downsample: Sequential?
 
@@ -119,12 +119,5 @@ final class ResNetBasicBlock: Module, ShapeInferring {
     override func forward(_ x: Tensor) throws -> Tensor {
         let out = try bn2(conv2(relu(bn1(conv1(x)))))
         return relu(try add(out, downsample.map { try $0(x) } ?? x))
-    }
-
-    func outputShape(for input: [Int], macs: inout Int) throws -> [Int] {
-        var shape = try ModelComplexity.propagate(conv1, input, macs: &macs)
-        shape = try ModelComplexity.propagate(conv2, shape, macs: &macs)
-        if let downsample { _ = try ModelComplexity.propagate(downsample, input, macs: &macs) }
-        return shape
     }
 }

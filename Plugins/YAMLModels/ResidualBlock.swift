@@ -6,7 +6,7 @@ import VisionTensor
 /// `body(x) + shortcut(x)`, then an optional activation. The shortcut is the identity, or a
 /// 1×1 convolution + batch norm projection (`shortcut.0`, `shortcut.1`) when the body changes
 /// the shape (ResNet's "option B").
-public final class ResidualBlock: Module, ShapeInferring {
+public final class ResidualBlock: Module {
     public let body: Sequential
     public let shortcut: Sequential?
     public let activationKind: Activation?
@@ -24,11 +24,5 @@ public final class ResidualBlock: Module, ShapeInferring {
     override public func forward(_ x: Tensor) throws -> Tensor {
         let sum = try add(body(x), shortcut.map { try $0(x) } ?? x)
         return activationKind.map { activation(sum, $0) } ?? sum
-    }
-
-    public func outputShape(for input: [Int], macs: inout Int) throws -> [Int] {
-        let out = try ModelComplexity.propagate(body, input, macs: &macs)
-        if let shortcut { _ = try ModelComplexity.propagate(shortcut, input, macs: &macs) }
-        return out
     }
 }

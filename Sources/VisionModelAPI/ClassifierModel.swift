@@ -63,12 +63,29 @@ open class ClassifierModel: Module {
         return y.rank == 2 ? y : try flatten(y)
     }
 
-    /// The shape `features` gives for `input`, adding the multiply-accumulates of every
-    /// convolution and linear layer to `macs`. Override together with `features(_:)`.
-    open func featureShape(for input: [Int], macs: inout Int) throws -> [Int] {
-        var shape = input
-        for child in featureChildren { shape = try ModelComplexity.propagate(child.module, shape, macs: &macs) }
-        return shape.count == 2 ? shape : [shape[0], shape.dropFirst().reduce(1, *)]
+    /// The last convolutional feature maps, [N, C, H, W]: what heat maps (class activation
+    /// maps), embeddings and feature extraction read. By default: the feature children in order
+    /// (a `Sequential` layer by layer), stopping before the global pooling or flatten that turns
+    /// maps into the feature vector. Override together with `features(_:)` when that is not how
+    /// the network reads.
+    open func featureMaps(_ x: Tensor) throws -> Tensor {
+        var y = x
+        var maps: Tensor?
+        for step in Self.steps(featureChildren.map(\.module)) {
+            if step is AdaptiveAvgPool2d || step is Flatten { break }
+            y = try step(y)
+            if y.rank == 4 { maps = y }
+        }
+        guard let maps else { throw ModelError.noFeatureMaps(model: pluginName.isEmpty ? "\(type(of: self))" : pluginName) }
+        return maps
+    }
+
+    /// Modules in the order they run, `Sequential`s opened up.
+    private static func steps(_ modules: [Module]) -> [Module] {
+        modules.flatMap { module -> [Module] in
+            if let sequential = module as? Sequential { return steps(sequential.layers) }
+            return [module]
+        }
     }
 
     override public func forward(_ x: Tensor) throws -> Tensor { try head(features(x)) }

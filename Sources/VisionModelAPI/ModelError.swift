@@ -13,6 +13,7 @@ public enum ModelError: Error, Equatable, Sendable {
     case buildFailed(model: String, detail: String)
     case pluginFolder(path: String, detail: String)
     case unknownFormat(model: String, format: String)
+    case noFeatureMaps(model: String)
 }
 
 extension ModelError: CustomStringConvertible {
@@ -37,6 +38,8 @@ extension ModelError: CustomStringConvertible {
             return "model '\(model)' could not be built: \(detail)"
         case .pluginFolder(let path, let detail):
             return "plugin folder \(path): \(detail)"
+        case .noFeatureMaps(let model):
+            return "model '\(model)' has no convolutional feature maps (heat maps need a convolutional model)"
         case .unknownFormat(let model, let format):
             return "model '\(model)' is written in '\(format)', a model definition format this vision does not know"
         }

@@ -9,14 +9,13 @@ public final class SequentialClassifier: ClassifierModel {
     /// The feature extractor: parameter names `features.0.weight`, …
     public let body: Sequential
 
-    /// Infers the feature width by propagating `[1, inputChannels, H, W]` through `features`;
+    /// Infers the feature width by running `features` once on `[1, inputChannels, H, W]` (a counting pass);
     /// throws the shape error when the layers do not fit the input (`ModelRegistry.make` names the plugin).
     public init(
         features: Sequential, inputChannels: Int, inputSize: InputSize, classes: Int, headName: String = "fc",
         generator: inout SeededGenerator, makeHead: @escaping HeadFactory = ClassifierModel.linearHead
     ) throws {
-        var macs = 0
-        let shape = try ModelComplexity.propagate(features, [1, inputChannels, inputSize.height, inputSize.width], macs: &macs)
+        let shape = try ModelComplexity.outputShape(features, input: [1, inputChannels, inputSize.height, inputSize.width])
         body = features
         super.init(
             inputChannels: inputChannels, inputSize: inputSize, featureCount: shape.dropFirst().reduce(1, *), classes: classes,

@@ -33,6 +33,13 @@ enum ModelTesting {
         return registry
     }
 
+    /// A tensor of normal draws.
+    static func random(_ shape: [Int], _ generator: inout SeededGenerator) -> Tensor {
+        let t = Tensor(zeros: shape)
+        for i in 0..<t.count { t.pointer[i] = generator.nextNormal() }
+        return t
+    }
+
     /// A fixed pseudo-random batch and labels 0, 1, … (mod classes).
     static func batch(_ size: Int, channels: Int, inputSize: InputSize, classes: Int, seed: UInt64 = 7) -> (Tensor, [Int]) {
         var generator = SeededGenerator(seed: seed)

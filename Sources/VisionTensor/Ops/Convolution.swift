@@ -4,6 +4,7 @@ public func conv2d(
     dilation: (Int, Int) = (1, 1), groups: Int = 1
 ) throws(TensorError) -> Tensor {
     let geometry = try ConvolutionGeometry.checked(x, weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
+    if let counted = OperationCount.counted(geometry.multiplyAccumulates, shape: geometry.outputShape) { return counted }
     let out = try Convolution.forward(geometry, input: x, weight: weight, bias: bias)
     let inputs = [x, weight] + (bias.map { [$0] } ?? [])
     let x0 = x.detached(), w0 = weight.detached()

@@ -11,6 +11,7 @@ public func fusedConvolutionForInference(
     if let residual, residual.shape != geometry.outputShape {
         throw .shapeMismatch(op: "conv2d + residual", expected: "a residual of shape \(geometry.outputShape)", got: residual.shape)
     }
+    if let counted = OperationCount.counted(geometry.multiplyAccumulates, shape: geometry.outputShape) { return counted }
     if ComputeBackend.current == .dnnl {
         return try DNNLConvolution.forwardInference(geometry, input: x, weight: weight, bias: bias, residual: residual, relu: applyReLU)
     }

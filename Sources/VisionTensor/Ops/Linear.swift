@@ -5,6 +5,7 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil) throws(Tens
     try x.expectShape([-1, inFeatures], "linear input (N, \(inFeatures))")
     if let bias { try bias.expectShape([outFeatures], "linear bias") }
     let n = x.shape[0]
+    if let counted = OperationCount.counted(n * outFeatures * inFeatures, shape: [n, outFeatures]) { return counted }
     let out = Tensor(zeros: [n, outFeatures])
     try Matmul.multiply(n, outFeatures, inFeatures, a: x.pointer, transposeA: false, b: weight.pointer, transposeB: true, c: out.pointer)
     if let bias {

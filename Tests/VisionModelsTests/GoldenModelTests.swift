@@ -2,6 +2,8 @@ import Foundation
 import SafeTensors
 import Testing
 import VisionGoldenSupport
+import VisionModelAPI
+import VisionModels
 import VisionNN
 import VisionTensor
 import VisionTestSupport
@@ -57,16 +59,15 @@ import VisionTestSupport
     @Test func lenet() throws {
         let golden = try Golden("model_lenet")
         try onEachBackend { _ in
-            var generator = SeededGenerator(seed: 0)
-            try check(LeNet(inputChannels: 1, classes: 10, generator: &generator), golden: golden, trainMode: true)
+            let model = try ModelTesting.registry().make("lenet", classes: 10, inputChannels: 1, inputSize: InputSize(28))
+            try check(model, golden: golden, trainMode: true)
         }
     }
 
     @Test func resnet20() throws {
         let golden = try Golden("model_resnet20")
         try onEachBackend { backend in
-            var generator = SeededGenerator(seed: 0)
-            let model = ResNetCIFAR(depth: 20, inputChannels: 3, classes: 10, generator: &generator)
+            let model = try ModelTesting.registry().make("resnet20", classes: 10, inputChannels: 3, inputSize: InputSize(32))
             #expect(model.parameterCount == 269_722)
             try check(model, golden: golden, trainMode: true, exactGradients: backend == .reference)
             // Eval logits from PyTorch's updated weights and running statistics.
@@ -83,8 +84,7 @@ import VisionTestSupport
 
     @Test func stateDictNamesMatchPyTorch() throws {
         let golden = try Golden("model_resnet20")
-        var generator = SeededGenerator(seed: 0)
-        let model = ResNetCIFAR(depth: 20, generator: &generator)
+        let model = try ModelTesting.registry().make("resnet20", classes: 10, inputChannels: 3, inputSize: InputSize(32))
         let ours = Set(model.stateDict().names)
         let theirs = Set(golden.file.names.filter {
             !$0.contains("/") && $0 != "input" && $0 != "targets" && $0 != "logits" && $0 != "loss"
@@ -94,8 +94,7 @@ import VisionTestSupport
     }
 
     @Test func loadingReportsProblemsByName() throws {
-        var generator = SeededGenerator(seed: 0)
-        let model = LeNet(generator: &generator)
+        let model = try ModelTesting.registry().make("lenet", classes: 10, inputChannels: 1, inputSize: InputSize(28))
         var file = model.stateDict()
         file.set("fc2.weight", SafeTensorsEntry(floats: [Float](repeating: 0, count: 20), shape: [2, 10]))
         #expect(throws: StateDictError.shapeMismatch(name: "fc2.weight", expected: [10, 128], got: [2, 10])) { try model.load(file) }

@@ -1,4 +1,7 @@
 import Testing
+import VisionGoldenSupport
+import VisionModelAPI
+import VisionModels
 import VisionNN
 import VisionTensor
 
@@ -7,13 +10,12 @@ import VisionTensor
 @Suite(.serialized) struct MultiStepTrainingTests {
     func train(_ backend: ComputeBackend) throws -> [Float] {
         try ComputeBackend.with(backend) {
-            var generator = SeededGenerator(seed: 31)
-            let model = ResNetCIFAR(depth: 8, inputChannels: 3, classes: 4, generator: &generator)
+            let model = try ModelRegistry().make(ResNetCIFARModel(depth: 8), classes: 4, inputChannels: 3, inputSize: InputSize(12), seed: 31)
             let optimizer = SGD(learningRate: 0.1, momentum: 0.9, weightDecay: 5e-4)
             let parameters = model.trainableParameters
             var data = SeededGenerator(seed: 32)
             for step in 0..<4 {
-                let x = GradientCheck.random([4, 3, 12, 12], &data)
+                let x = ModelTesting.random([4, 3, 12, 12], &data)
                 for p in parameters { p.grad = nil; p.requiresGrad = true }
                 let loss = try crossEntropy(model(x), targets: [step % 4, 1, 2, 3])
                 try backward(loss)

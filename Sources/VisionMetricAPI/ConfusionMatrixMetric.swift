@@ -31,12 +31,7 @@ extension ConfusionMatrixMetric {
     public mutating func reset() { confusion.reset() }
 
     public mutating func merge(_ other: any MetricPlugin) throws {
-        guard let other = other as? Self, other.descriptor == descriptor else {
-            throw MetricError.incompatibleMerge(metric: name, detail: "the other state is metric '\(other.name)'")
-        }
-        guard hasSameConfiguration(as: other) else {
-            throw MetricError.incompatibleMerge(metric: name, detail: "the other state has a different configuration")
-        }
+        let other = try sameMetric(other, configuredAlike: hasSameConfiguration)
         try confusion.merge(other.confusion, metric: name)
     }
 

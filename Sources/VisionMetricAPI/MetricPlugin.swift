@@ -34,6 +34,18 @@ extension MetricPlugin {
     /// Whether `update` needs scores.
     public var needsScores: Bool { descriptor.needsScores }
 
+    /// `other` as this metric's own type, when it is the same metric configured alike; else
+    /// the error that says which differs (for `merge`).
+    public func sameMetric(_ other: any MetricPlugin, configuredAlike: (Self) -> Bool) throws -> Self {
+        guard let same = other as? Self, same.descriptor == descriptor else {
+            throw MetricError.incompatibleMerge(metric: name, detail: "the other state is metric '\(other.name)'")
+        }
+        guard configuredAlike(same) else {
+            throw MetricError.incompatibleMerge(metric: name, detail: "the other state has a different configuration")
+        }
+        return same
+    }
+
     /// Throws before any work starts when the metric needs scores and the caller has only labels.
     public func validate(hasScores: Bool) throws {
         if needsScores && !hasScores { throw MetricError.scoresRequired(metric: name) }

@@ -31,12 +31,7 @@ extension ScoreMetric {
     public mutating func reset() { buffer.reset() }
 
     public mutating func merge(_ other: any MetricPlugin) throws {
-        guard let other = other as? Self, other.descriptor == descriptor else {
-            throw MetricError.incompatibleMerge(metric: name, detail: "the other state is metric '\(other.name)'")
-        }
-        guard hasSameConfiguration(as: other) else {
-            throw MetricError.incompatibleMerge(metric: name, detail: "the other state has a different configuration")
-        }
+        let other = try sameMetric(other, configuredAlike: hasSameConfiguration)
         try buffer.merge(other.buffer, metric: name)
     }
 

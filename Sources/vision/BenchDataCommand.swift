@@ -20,7 +20,7 @@ struct BenchDataCommand: ParsableCommand {
     @Option(help: "Output side S (images become S×S).")
     var size = 64
 
-    @Option(help: "Batch size.")
+    @Option(name: [.customLong("batch-size"), .customLong("batch")], help: "Batch size.")
     var batch = 64
 
     @Option(help: "Decode threads.")

@@ -5,21 +5,6 @@ import VisionTensor
 /// Inference folds batch norm into the convolution and fuses ReLU; it must give what the
 /// separate ops give, and notice when a weight changes.
 @Suite struct FusedInferenceTests {
-    func randomize(_ model: Module, seed: UInt64) {
-        var generator = SeededGenerator(seed: seed)
-        for (_, tensor) in model.namedParameters() + model.namedBuffers() {
-            for i in 0..<tensor.count { tensor.pointer[i] = generator.nextNormal() * 0.3 + (tensor.count > 0 ? 0 : 0) }
-            tensor.markModified()
-        }
-        for (name, tensor) in model.namedBuffers() where name.hasSuffix("running_var") {
-            for i in 0..<tensor.count { tensor.pointer[i] = abs(tensor.pointer[i]) + 0.5 }
-            tensor.markModified()
-        }
-    }
-
-    /// conv + bias (+ residual) (+ ReLU) in one primitive against the ops one by one, on shapes
-    /// that take Winograd (3×3, stride 1, 16-channel blocks), direct convolution, and a residual
-    /// that arrives row-major or blocked.
     @Test(arguments: [
         (16, 16, 1, true), (16, 16, 1, false), (32, 32, 1, true), (16, 32, 2, true), (3, 16, 1, true), (20, 12, 1, true),
     ])

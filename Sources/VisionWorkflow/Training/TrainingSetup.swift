@@ -61,19 +61,7 @@ public enum TrainingSetup {
         if trainItems.isEmpty { throw TrainingError.emptySplit("train") }
         if valItems.isEmpty { throw TrainingError.emptySplit("validation") }
 
-        // Size, channels and resize policy: the saved model's, else the user's, else the plugin's.
-        var preprocessing = plugin.defaultPreprocessing
-        if let saved = initial?.1.preprocessing {
-            preprocessing = saved
-        } else {
-            if let size = c.imageSize { preprocessing.inputSize = size.inputSize }
-            preprocessing = preprocessing.adapted(toChannels: c.channels ?? TrainingStatistics.majorityChannels(trainItems))
-            if let resize = c.resize { preprocessing.resize = resize }
-            if let fraction = c.cropFraction { preprocessing.cropFraction = fraction }
-            if preprocessing.resize == .centerCrop && preprocessing.cropFraction >= 1 && c.cropFraction == nil {
-                preprocessing.cropFraction = 0.875
-            }
-        }
+        var preprocessing = initial?.1.preprocessing ?? inputGeometry(plugin.defaultPreprocessing, c, trainItems: trainItems)
         // Refuse an input the architecture cannot take before any image is read.
         try models.validate(
             plugin, classes: dataset.classes.count, inputChannels: preprocessing.channels, inputSize: preprocessing.inputSize,
@@ -90,11 +78,9 @@ public enum TrainingSetup {
         let model = try makeModel(
             specification, plugin: plugin, dataset: dataset, preprocessing: preprocessing, resumed: resumed, initial: initial, c: c,
             output: output, models: models, log: log)
-        var lossWeights: [Float]?
-        if c.classWeights == .auto {
-            let weights = TrainingStatistics.inverseFrequencyWeights(trainItems, classes: dataset.classes.count)
-            lossWeights = weights
-            log("class weights: " + zip(dataset.classes, weights).map { "\($0) \(String(format: "%.2f", $1))" }.joined(separator: ", "))
+        let lossWeights = c.classWeights == .auto ? TrainingStatistics.inverseFrequencyWeights(trainItems, classes: dataset.classes.count) : nil
+        if let lossWeights {
+            log("class weights: " + zip(dataset.classes, lossWeights).map { "\($0) \(String(format: "%.2f", $1))" }.joined(separator: ", "))
         }
         let trainLoader = try DataLoader(
             items: trainItems,
@@ -105,27 +91,10 @@ public enum TrainingSetup {
         let optimizer = OptimizerFactory.optimizer(c)
         let schedule = OptimizerFactory.schedule(c, stepsPerEpoch: trainLoader.batchCount())
 
-        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
-        try checkSpace(in: output, bytes: model.parameterCount * 4 * 4 + (1 << 20))
-        // The split travels with the run (and inside each model file).
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(Array(try encoder.encode(split)), to: (output as NSString).appendingPathComponent("split.json"))
-
-        var firstEpoch = 1
-        var history: [EpochRecord] = []
-        var best: (epoch: Int, value: Double)?
+        try prepareFolder(output, split: split, bytes: model.parameterCount * 4 * 4 + (1 << 20))
+        var (firstEpoch, history, best) = (1, [EpochRecord](), nil as (epoch: Int, value: Double)?)
         if let (_, saved) = resumed {
-            firstEpoch = saved.epoch + 1
-            let csv = (output as NSString).appendingPathComponent("metrics.csv")
-            do {
-                history = try MetricsCSV.read(csv).filter { $0.epoch <= saved.epoch }
-            } catch {
-                log("the earlier epochs' figures are lost (\(error)); metrics.csv starts again at epoch \(firstEpoch)")
-            }
-            if let epoch = saved.metrics["best_epoch"], let value = saved.metrics["best_" + monitor.key] {
-                best = (Int(epoch), value)
-            }
+            (firstEpoch, history, best) = resumeState(saved, monitor: monitor, output: output, log: log)
             restoreOptimizer(optimizer, model: model, from: (output as NSString).appendingPathComponent("optimizer.safetensors"),
                              epoch: saved.epoch, log: log)
         }
@@ -134,6 +103,48 @@ public enum TrainingSetup {
             testItems: testItems, preprocessing: preprocessing, specification: specification, model: model, optimizer: optimizer,
             schedule: schedule, trainLoader: trainLoader, lossWeights: lossWeights, monitor: monitor, suite: suite,
             firstEpoch: firstEpoch, history: history, best: best, log: log)
+    }
+
+    /// Size, channels and resize policy: the user's where given, else the plugin's defaults; the
+    /// channels otherwise follow what most training images store. (Statistics come later.)
+    static func inputGeometry(_ defaults: Preprocessing, _ c: TrainingConfiguration, trainItems: [DatasetItem]) -> Preprocessing {
+        var p = defaults
+        if let size = c.imageSize { p.inputSize = size.inputSize }
+        p = p.adapted(toChannels: c.channels ?? TrainingStatistics.majorityChannels(trainItems))
+        if let resize = c.resize { p.resize = resize }
+        if let fraction = c.cropFraction {
+            p.cropFraction = fraction
+        } else if p.resize == .centerCrop && p.cropFraction >= 1 {
+            p.cropFraction = 0.875  // timm's default when a model that stretches is asked to crop
+        }
+        return p
+    }
+
+    /// The run folder, checked for space, with the split in it (the split also travels inside
+    /// each model file).
+    static func prepareFolder(_ output: String, split: SplitDefinition, bytes: Int) throws {
+        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+        try checkSpace(in: output, bytes: bytes)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try AtomicFile.write(Array(try encoder.encode(split)), to: (output as NSString).appendingPathComponent("split.json"))
+    }
+
+    /// Where a resumed run stands: the next epoch, the earlier epochs' figures (from the earlier
+    /// invocation's metrics.csv) and the best epoch so far (from last.vision).
+    static func resumeState(_ saved: SavedModelMetadata, monitor: MetricValueName, output: String, log: (String) -> Void)
+        -> (firstEpoch: Int, history: [EpochRecord], best: (epoch: Int, value: Double)?)
+    {
+        var history: [EpochRecord] = []
+        let csv = (output as NSString).appendingPathComponent("metrics.csv")
+        do {
+            history = try MetricsCSV.read(csv).filter { $0.epoch <= saved.epoch }
+        } catch {
+            log("the earlier epochs' figures are lost (\(error)); metrics.csv starts again at epoch \(saved.epoch + 1)")
+        }
+        var best: (epoch: Int, value: Double)?
+        if let epoch = saved.metrics["best_epoch"], let value = saved.metrics["best_" + monitor.key] { best = (Int(epoch), value) }
+        return (saved.epoch + 1, history, best)
     }
 
     /// The architecture to build. A resumed or fine-tuned run builds the saved model's (its

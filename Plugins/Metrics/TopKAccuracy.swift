@@ -80,10 +80,13 @@ public struct TopKAccuracy: ConfigurableMetric {
     }
 
     public func state() -> MetricState {
-        MetricState(metric: name, numClasses: numClasses, arrays: ["hits": [Double(hits)], "total": [Double(total)]])
+        MetricState(metric: name, numClasses: numClasses, arrays: ["hits": [Double(hits)], "total": [Double(total)], "k": [Double(k)]])
     }
 
     public mutating func load(_ state: MetricState) throws {
+        guard try state.counts("k", of: name, numClasses: numClasses, count: 1)[0] == k else {
+            throw MetricError.incompatibleMerge(metric: name, detail: "the other state counts another k than \(k)")
+        }
         let hits = try state.counts("hits", of: name, numClasses: numClasses, count: 1)[0]
         let total = try state.counts("total", of: name, numClasses: numClasses, count: 1)[0]
         guard hits <= total else { throw MetricError.incompatibleMerge(metric: name, detail: "more hits than samples") }

@@ -8,6 +8,12 @@ public struct SplitDefinition: Sendable, Codable, Equatable {
         public var path: String
         public var label: String
         public var split: DataSplit
+
+        public init(path: String, label: String, split: DataSplit) {
+            self.path = path
+            self.label = label
+            self.split = split
+        }
     }
 
     /// The version of the file format `read` accepts and `write` writes.

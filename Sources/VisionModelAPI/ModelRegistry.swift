@@ -46,7 +46,8 @@ public final class ModelRegistry: @unchecked Sendable {
     /// The plugin a model file's specification names: its embedded definition when it has one
     /// (so the file works after the YAML it came from is gone), else the registered name.
     public func plugin(for specification: ModelSpecification) throws -> any ModelPlugin {
-        guard let definition = specification.definition else { return try plugin(named: specification.plugin) }
+        // A file from before specifications named a YAML model by its path.
+        guard let definition = specification.definition else { return try resolve(nameOrPath: specification.plugin) }
         guard let format = formatLock.withLock({ formats[definition.format] }) else {
             throw ModelError.unknownFormat(model: specification.plugin, format: definition.format)
         }

@@ -34,9 +34,6 @@ extension TrainingConfiguration.ClassWeighting: ExpressibleByArgument {}
 extension ResizePolicy: ExpressibleByArgument {}
 extension SplitSelection: ExpressibleByArgument {}
 
-extension ImageSize: ExpressibleByArgument {
-    public init?(argument: String) { try? self.init(parsing: argument) }
-}
 
 /// `key=value` for `--model-config`: the value is read as JSON when it parses (`32`, `0.5`,
 /// `true`, `"text"`, `[1, 2]`), else taken as a string.

@@ -140,3 +140,56 @@ import VisionTestSupport
         #expect(try Self.json(infer.standardOutput)["images_per_second"] is Double)
     }
 }
+
+/// Review findings on the workflow, each pinned.
+@Suite struct WorkflowEdgeCaseTests {
+    @Test func aMonitorThatCannotBeComputedStopsWithTheReason() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        let tree = try WorkflowCommandTests.smallTree(["0", "1", "2"])
+        let run = try CLI.run(["train", tree, "--image-size", "8", "--epochs", "2", "--monitor", "precision_at_recall", "--output", folder + "/a"])
+        #expect(run.status != 0)
+        #expect(run.standardError.contains("the monitored val_precision_at_recall cannot be computed on the validation split"), "\(run.standardError)")
+        // Averages of score metrics are known on more than two classes.
+        let auc = try CLI.run(["train", tree, "--image-size", "8", "--epochs", "1", "--monitor", "roc_auc_macro", "--output", folder + "/b", "--quiet"])
+        #expect(auc.status == 0, "\(auc.standardError)")
+        let typo = try CLI.run(["train", tree, "--image-size", "8", "--metrics", "f1_macr", "--output", folder + "/c"])
+        #expect(typo.standardError.contains("--metrics"), "\(typo.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: folder + "/c/config.yaml"))
+        let crop = try CLI.run(["train", tree, "--resize", "center_crop", "--crop-fraction", "1e-300", "--output", folder + "/d"])
+        #expect(crop.standardError.contains("crop_fraction: expected a number in [0.05, 1]"), "\(crop.standardError)")
+    }
+
+    @Test func resumingAndFineTuningRefuseOptionsTheWeightsCannotTake() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        let tree = try WorkflowCommandTests.smallTree(["0", "1"])
+        let base = try CLI.run([
+            "train", tree, "--model", "defectnet", "--model-config", "width=4", "--model-config", "stages=2", "--image-size", "8",
+            "--epochs", "2", "--output", folder + "/base", "--quiet",
+        ])
+        #expect(base.status == 0, "\(base.standardError)")
+        let width = try CLI.run(["train", tree, "--init-from", folder + "/base/best.vision", "--model-config", "width=8", "--output", folder + "/w"])
+        #expect(width.status != 0)
+        #expect(width.standardError.contains("its weights do not fit"), "\(width.standardError)")
+        let size = try CLI.run(["train", tree, "--init-from", folder + "/base/best.vision", "--image-size", "16", "--output", folder + "/s"])
+        #expect(size.status != 0)
+        #expect(size.standardError.contains("was trained with another input: image_size 16 (saved: 8)"), "\(size.standardError)")
+        // Fine-tuning without naming the model builds the saved one (defectnet, not the default lenet).
+        let tuned = try CLI.run(["train", tree, "--init-from", folder + "/base/best.vision", "--epochs", "1", "--output", folder + "/t", "--quiet"])
+        #expect(tuned.status == 0, "\(tuned.standardError)")
+        // Resuming with another monitor finds the best epoch so far in metrics.csv.
+        let resumed = try CLI.run(["train", tree, "--resume", folder + "/base", "--epochs", "3", "--monitor", "val_loss"])
+        #expect(resumed.status == 0, "\(resumed.standardError)")
+        #expect(resumed.standardOutput.contains("best epoch so far by val_loss"), "\(resumed.standardOutput)")
+    }
+
+    @Test func modelConfigFlagsChangeTheFilesKeysOneByOne() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        let tree = try WorkflowCommandTests.smallTree(["0", "1"])
+        let config = folder + "/train.yaml"
+        try "model: defectnet\nmodel_config: {width: 4, stages: 2}\nimage_size: 8\nepochs: 1\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let run = try CLI.run(["train", tree, "--config", config, "--model-config", "width=6", "--output", folder + "/run", "--quiet"])
+        #expect(run.status == 0, "\(run.standardError)")
+        let used = try String(contentsOfFile: folder + "/run/config.yaml", encoding: .utf8)
+        #expect(used.contains("model_config: {\"stages\":2,\"width\":6}"), "\(used)")
+    }
+}

@@ -36,7 +36,7 @@ import VisionWorkflow
         let negative = try write("epochs: 1\nseed: -3\n")
         #expect { _ = try ConfigurationFile.load(negative) } throws: { "\($0)".hasPrefix("\(negative):2: seed: expected") }
         let zero = try write("epochs: 0\n")
-        #expect { _ = try ConfigurationFile.load(zero) } throws: { "\($0)" == "\(zero):1: epochs: expected a positive integer, got 0" }
+        #expect { _ = try ConfigurationFile.load(zero) } throws: { "\($0)" == "\(zero):1: epochs: expected a positive integer (at most 1000000), got 0" }
         let size = try write("image_size: 12x\n")
         #expect { _ = try ConfigurationFile.load(size) } throws: { "\($0)".hasPrefix("\(size):1: image_size: expected") }
         let optimizer = try write("optimizer: adamx\n")

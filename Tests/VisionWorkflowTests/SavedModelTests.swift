@@ -172,7 +172,7 @@ import VisionWorkflow
         #expect(throws: (any Error).self) { _ = try Self.train(Self.configuration(), root: output + "/missing", output: output) }
         var zero = Self.configuration()
         zero.epochs = 0
-        #expect { _ = try Self.train(zero, output: output) } throws: { "\($0)" == "epochs: expected a positive integer, got '0'" }
+        #expect { _ = try Self.train(zero, output: output) } throws: { "\($0)" == "epochs: expected a positive integer (at most 1000000), got '0'" }
     }
 }
 

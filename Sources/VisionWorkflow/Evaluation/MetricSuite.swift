@@ -82,9 +82,10 @@ public struct MetricValueName: Sendable, Equatable, CustomStringConvertible {
             throw MetricError.invalidInput(metric: name, detail: "has no single value to compare (its goal is none)")
         }
         if let average {
-            // Not every metric defines every average (accuracy has none): ask one that has seen two samples.
-            var probe = try registry.make(name, numClasses: 2)
-            try? probe.update(predictions: [0, 1], scores: [0.8, 0.2, 0.3, 0.7], targets: [0, 1])
+            // Not every metric defines every average (accuracy has none): ask one that has seen
+            // three classes (two would take the binary path of ROC-AUC and average precision).
+            var probe = try registry.make(name, numClasses: 3)
+            try? probe.update(predictions: [0, 1, 2], scores: [0.8, 0.1, 0.1, 0.2, 0.7, 0.1, 0.1, 0.2, 0.7], targets: [0, 1, 2])
             if let result = try? probe.compute(), result.averages[average] == nil {
                 let known = result.averages.keys.sorted().map { "\(name)_\($0.rawValue)" }
                 throw MetricError.invalidInput(

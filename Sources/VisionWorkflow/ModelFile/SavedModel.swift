@@ -36,6 +36,9 @@ public enum SavedModel {
         var file = model.stateDict()
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
+        // JSON has no NaN: a figure that is undefined (no validation split, say) is left out.
+        var metadata = metadata
+        metadata.metrics = metadata.metrics.filter { $0.value.isFinite }
         do {
             file.metadata = [metadataKey: String(decoding: try encoder.encode(metadata), as: UTF8.self), "format": "pt"]
         } catch {

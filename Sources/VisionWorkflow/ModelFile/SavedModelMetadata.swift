@@ -110,9 +110,13 @@ struct LegacyModelMetadata: Decodable {
                 overrides[key] = .string(text)
             }
         }
-        var base = TrainingConfiguration()
-        base.model = plugin
-        let training = (try? base.applying(overrides)) ?? base
+        var training = TrainingConfiguration()
+        training.model = plugin
+        // One key at a time: an option this version no longer takes is left at its default
+        // without losing the others.
+        for key in overrides.keys.sorted() where key != "model" {
+            if let applied = try? training.applying([key: overrides[key] ?? .null]) { training = applied }
+        }
         return SavedModelMetadata(
             model: ModelSpecification(plugin: plugin), classes: classes,
             preprocessing: VisionModelAPI.Preprocessing(

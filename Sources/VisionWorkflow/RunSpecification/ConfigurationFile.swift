@@ -19,7 +19,8 @@ public enum ConfigurationFile {
         do {
             root = try Yams.compose(yaml: text)
         } catch {
-            throw .inFile(file: path, line: 0, key: "-", detail: "not valid YAML (\(error))")
+            let (line, detail) = yamlProblem(error)
+            throw .inFile(file: path, line: line, key: "-", detail: "not valid YAML (\(detail))")
         }
         guard let root else { return ([:], [:]) }
         guard let mapping = root.mapping else {
@@ -65,6 +66,20 @@ public enum ConfigurationFile {
             text += "\(key): \(String(decoding: try encoder.encode(value), as: UTF8.self))\n"
         }
         return text
+    }
+
+    /// Yams' error as (line, one-line text): it prints "L:C: error: parser: …" and then the
+    /// offending source line with a caret, which would break the one-line message.
+    static func yamlProblem(_ error: Error) -> (line: Int, detail: String) {
+        let lines = "\(error)".split(separator: "\n").map(String.init)
+        var first = lines.first ?? "\(error)"
+        var line = 0
+        if let colon = first.firstIndex(of: ":"), let number = Int(first[..<colon]) {
+            line = number
+            if let rest = first.range(of: "error: ") { first = String(first[rest.upperBound...]) }
+        }
+        let second = lines.count > 1 && !lines[1].hasSuffix("^") ? ": " + lines[1] : ""
+        return (line, (first + second).trimmingCharacters(in: .whitespaces))
     }
 
     /// A YAML node as a JSON value: scalars by their resolved tag (`8` an integer, `0.5` a

@@ -114,13 +114,13 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable, StrictDecodab
             if !ok { throw .invalidValue(key: key, expected: expected, found: found.description) }
         }
         try require(model.isEmpty == false, "model", "a model name or file", model)
-        try require(epochs >= 1, "epochs", "a positive integer", epochs)
-        try require(batchSize >= 1, "batch_size", "a positive integer", batchSize)
+        try require((1...1_000_000).contains(epochs), "epochs", "a positive integer (at most 1000000)", epochs)
+        try require((1...1_000_000).contains(batchSize), "batch_size", "a positive integer (at most 1000000)", batchSize)
         try require(lr > 0 && lr.isFinite, "lr", "a positive number", lr)
         try require(momentum >= 0 && momentum < 1, "momentum", "a number in [0, 1)", momentum)
         try require(weightDecay >= 0 && weightDecay.isFinite, "weight_decay", "a number ≥ 0", weightDecay)
         try require(channels == nil || channels == 1 || channels == 3, "channels", "1 or 3", channels.map(String.init) ?? "")
-        try require(cropFraction.map { $0 > 0 && $0 <= 1 } ?? true, "crop_fraction", "a number in (0, 1]", cropFraction ?? 0)
+        try require(cropFraction.map { $0 >= 0.05 && $0 <= 1 } ?? true, "crop_fraction", "a number in [0.05, 1]", cropFraction ?? 0)
         try require((0...1024).contains(cropPadding), "crop_padding", "an integer in 0...1024", cropPadding)
         try require(patience.map { $0 >= 1 } ?? true, "patience", "a positive integer", patience ?? 0)
         try require((0...64).contains(workers), "workers", "an integer in 0...64", workers)

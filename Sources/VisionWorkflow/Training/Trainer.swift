@@ -18,6 +18,8 @@ public struct TrainingResult: Sendable {
     public var bestModelPath: String
     public var lastModelPath: String
     public var skippedImages: [BadImage]
+    /// The model's trainable parameters.
+    public var parameterCount = 0
 }
 
 /// Trains a classifier on a folder of labelled images: `TrainingSetup` (honest split,
@@ -56,8 +58,9 @@ public final class Trainer {
         let bestPath = run.path("best.vision"), lastPath = run.path("last.vision")
         var result = TrainingResult(
             history: run.history, bestEpoch: run.best?.epoch, bestValue: run.best?.value, monitor: run.monitor.key, evaluation: nil,
-            testAccuracy: nil, bestModelPath: bestPath, lastModelPath: lastPath, skippedImages: run.skipped)
-        guard let best = run.best else { return result }
+            testAccuracy: nil, bestModelPath: bestPath, lastModelPath: lastPath, skippedImages: run.skipped,
+            parameterCount: run.model.parameterCount)
+        guard let best = run.best, request.finalTest else { return result }
         // The best weights: in memory when this invocation found them, else from best.vision.
         let (weights, saved) = try run.bestWeights.map { ($0, nil as SavedModelMetadata?) } ?? {
             let (weights, metadata) = try SavedModel.read(bestPath)
@@ -68,6 +71,7 @@ public final class Trainer {
         // test split) gives both the test figures and the report.
         let heldOut = run.testItems.isEmpty ? run.valItems : run.testItems
         let split = run.testItems.isEmpty ? "val" : "test"
+        guard !heldOut.isEmpty else { return result }
         let evaluation = try ModelEvaluator.evaluate(
             run.model, classes: run.dataset.classes, preprocessing: run.preprocessing, items: heldOut, split: split,
             trainItems: run.trainItems,

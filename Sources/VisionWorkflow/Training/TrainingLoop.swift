@@ -23,19 +23,20 @@ public struct TrainingLoop {
             run.log("the run already has \(c.epochs) epochs; pass a larger --epochs to train further")
         }
         var epoch = run.firstEpoch
-        epochs: while epoch <= c.epochs {
-            let record = try trainEpoch(epoch)
+        while epoch <= c.epochs {
+            let (record, stoppedInEpoch) = try trainEpoch(epoch)
             run.history.append(record)
-            var stop = false
+            var stop = stoppedInEpoch
             for callback in callbacks where try callback.epochDidEnd(record, run: run) == .stop { stop = true }
-            if stop { break epochs }
+            if stop { break }
             epoch += 1
         }
         for callback in callbacks { try callback.trainingDidEnd(run) }
     }
 
-    /// One epoch: the optimizer steps, then validation; the record says whether it is the best.
-    func trainEpoch(_ epoch: Int) throws -> EpochRecord {
+    /// One epoch: the optimizer steps, then validation; the record says whether it is the best,
+    /// and `stop` whether a callback ended training during the epoch.
+    func trainEpoch(_ epoch: Int) throws -> (record: EpochRecord, stop: Bool) {
         let c = run.configuration, model = run.model
         let parameters = model.trainableParameters
         model.train()
@@ -46,6 +47,7 @@ public struct TrainingLoop {
         let iterator = run.trainLoader.epoch(epoch - 1)
         let batches = run.trainLoader.batchCount()
         var batchIndex = 0
+        var stop = false
         while let batch = try iterator.next() {
             batchIndex += 1
             // Every image of this batch failed to decode (and was recorded as skipped).
@@ -73,29 +75,40 @@ public struct TrainingLoop {
                 epoch: epoch, epochs: c.epochs, batch: batchIndex, batches: batches, step: run.step, loss: lossSum / Double(seen),
                 accuracy: (try? accuracy.compute().value ?? .nan) ?? .nan, imagesPerSecond: Double(seen) / Self.seconds(since: start, clock),
                 batchSize: c.batchSize)
-            var stop = false
             for callback in callbacks where try callback.stepDidEnd(progress, run: run) == .stop { stop = true }
             if stop { break }
         }
         if seen == 0 { throw WorkflowError.noReadableImages(iterator.badImages) }
         run.skipped += iterator.badImages
-        let (validation, skipped) = try BatchInference.run(
-            model, items: run.valItems, preprocessing: run.preprocessing, classes: run.dataset.classes, workers: c.workers,
-            onBadImage: c.onBadImage)
-        run.skipped += skipped
-        var figures = MetricSuite.values(run.suite.compute(validation).results, prefix: "val_")
-        figures["val_loss"] = validation.meanLoss
+        var figures: [String: Double] = [:]
+        if !run.valItems.isEmpty {
+            let (validation, skipped) = try BatchInference.run(
+                model, items: run.valItems, preprocessing: run.preprocessing, classes: run.dataset.classes, workers: c.workers,
+                onBadImage: c.onBadImage)
+            run.skipped += skipped
+            let (results, failures) = run.suite.compute(validation)
+            figures = MetricSuite.values(results, prefix: "val_")
+            figures["val_loss"] = validation.meanLoss
+            if figures[run.monitor.key] == nil {
+                let reason = run.monitor.metric.flatMap { failures[$0] } ?? "the metric gives no such value"
+                throw TrainingError.invalidConfiguration("the monitored \(run.monitor.key) cannot be computed on the validation split: \(reason)")
+            }
+        }
         let seconds = Self.seconds(since: start, clock)
         var record = EpochRecord(
             epoch: epoch, trainLoss: lossSum / Double(seen), trainAccuracy: (try? accuracy.compute().value ?? .nan) ?? .nan,
             validation: figures, learningRate: Double(run.optimizer.learningRate), seconds: seconds,
             imagesPerSecond: Double(seen) / seconds)
         let monitored = figures[run.monitor.key] ?? .nan
-        if run.monitor.improves(monitored, on: run.best?.value) {
+        if run.valItems.isEmpty {
+            // Nothing to choose by: the latest weights are the model.
+            run.best = (epoch, monitored)
+            record.isBest = true
+        } else if run.monitor.improves(monitored, on: run.best?.value) {
             run.best = (epoch, monitored)
             record.isBest = true
         }
-        return record
+        return (record, stop)
     }
 
     static func seconds(since start: ContinuousClock.Instant, _ clock: ContinuousClock) -> Double {

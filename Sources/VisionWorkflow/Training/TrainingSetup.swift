@@ -23,6 +23,15 @@ public enum TrainingSetup {
         /// Whether the user named the model (a flag or a config key) rather than taking the default:
         /// fine-tuning then builds the saved model's architecture unless told otherwise.
         public var modelChosen = true
+        /// A split made beforehand (tuning shares one across its trials, and deals folds); nil
+        /// makes one from the configuration's seed and fractions.
+        public var split: SplitDefinition?
+        /// Test the best weights on the held-out images and write the report at the end. Tuning
+        /// trials leave the test split alone: they are scored on validation only.
+        public var finalTest = true
+        /// Train without a validation split (a tuning refit on train + val): every epoch is kept as
+        /// the best, and the last one is the model.
+        public var withoutValidation = false
 
         public init(root: String, configuration: TrainingConfiguration, output: String, resume: Bool = false, modelChosen: Bool = true) {
             self.root = root
@@ -54,13 +63,17 @@ public enum TrainingSetup {
         guard dataset.classes.count >= 2 else {
             throw TrainingError.invalidConfiguration("found \(dataset.classes.count) class in \(request.root); a classifier needs at least 2")
         }
-        let (split, origin) = try makeSplit(dataset, c, resuming: resumed != nil, output: output)
+        let (split, origin) = try request.split.map { given throws -> (SplitDefinition, String) in
+            try given.check(against: dataset)
+            return (given, "the split given")
+        } ?? makeSplit(dataset, c, resuming: resumed != nil, output: output)
         let trainItems = try split.items(.train, of: dataset)
         let valItems = try split.items(.val, of: dataset)
         let testItems = try split.items(.test, of: dataset)
         if trainItems.isEmpty { throw TrainingError.emptySplit("train") }
-        if valItems.isEmpty { throw TrainingError.emptySplit("validation") }
+        if valItems.isEmpty && !request.withoutValidation { throw TrainingError.emptySplit("validation") }
 
+        if let saved = initial?.1.preprocessing { try checkGeometry(c, against: saved, savedPath: request.resume ? lastPath : c.initFrom ?? "") }
         var preprocessing = initial?.1.preprocessing ?? inputGeometry(plugin.defaultPreprocessing, c, trainItems: trainItems)
         // Refuse an input the architecture cannot take before any image is read.
         try models.validate(
@@ -120,6 +133,20 @@ public enum TrainingSetup {
         return p
     }
 
+    /// Saved weights fit the input they were trained at: an input option that says otherwise is
+    /// an error, not silently ignored.
+    static func checkGeometry(_ c: TrainingConfiguration, against saved: Preprocessing, savedPath: String) throws {
+        var differences: [String] = []
+        if let size = c.imageSize, size.inputSize != saved.inputSize { differences.append("image_size \(size) (saved: \(ImageSize(saved.inputSize)))") }
+        if let channels = c.channels, channels != saved.channels { differences.append("channels \(channels) (saved: \(saved.channels))") }
+        if let resize = c.resize, resize != saved.resize { differences.append("resize \(resize.rawValue) (saved: \(saved.resize.rawValue))") }
+        if let fraction = c.cropFraction, fraction != saved.cropFraction { differences.append("crop_fraction \(fraction) (saved: \(saved.cropFraction))") }
+        guard differences.isEmpty else {
+            throw TrainingError.invalidConfiguration(
+                "\(savedPath) was trained with another input: \(differences.joined(separator: ", ")); leave these options out to keep the saved ones")
+        }
+    }
+
     /// The run folder, checked for space, with the split in it (the split also travels inside
     /// each model file).
     static func prepareFolder(_ output: String, split: SplitDefinition, bytes: Int) throws {
@@ -143,7 +170,17 @@ public enum TrainingSetup {
             log("the earlier epochs' figures are lost (\(error)); metrics.csv starts again at epoch \(saved.epoch + 1)")
         }
         var best: (epoch: Int, value: Double)?
-        if let epoch = saved.metrics["best_epoch"], let value = saved.metrics["best_" + monitor.key] { best = (Int(epoch), value) }
+        if let epoch = saved.metrics["best_epoch"], let value = saved.metrics["best_" + monitor.key] {
+            best = (Int(epoch), value)
+        } else {
+            // An older file, or another monitor than the run started with: find the best in the
+            // earlier epochs' figures by this monitor.
+            for record in history {
+                let value = record.validation[monitor.key] ?? .nan
+                if monitor.improves(value, on: best?.value) { best = (record.epoch, value) }
+            }
+            if let best { log("best epoch so far by \(monitor.key): \(best.epoch) (from metrics.csv)") }
+        }
         return (saved.epoch + 1, history, best)
     }
 
@@ -153,8 +190,9 @@ public enum TrainingSetup {
         _ c: TrainingConfiguration, saved: SavedModelMetadata?, savedPath: String?, chosen: Bool, models: ModelRegistry
     ) throws -> ModelSpecification {
         guard let saved else { return try models.specification(of: models.resolve(nameOrPath: c.model), configuration: c.modelConfig) }
-        if chosen {
-            let requested = try models.resolve(nameOrPath: c.model)
+        if chosen || !c.modelConfig.isEmpty {
+            // Without a model named, --model-config speaks of the saved model.
+            let requested = chosen ? try models.resolve(nameOrPath: c.model) : try models.plugin(for: saved.model)
             let configuration = c.modelConfig.isEmpty ? saved.model.configuration : try requested.resolveConfiguration(c.modelConfig)
             if requested.name != saved.model.plugin || configuration != saved.model.configuration {
                 throw TrainingError.invalidConfiguration(

@@ -81,7 +81,10 @@ public final class StopOnRequest: TrainingCallback {
         // one from the weights as they are now.
         let previous = run.history.last
         var figures = previous.map { run.figures(for: $0) } ?? [:]
-        if previous == nil, let best = run.best { figures["best_epoch"] = Double(best.epoch) }
+        if previous == nil, let best = run.best {
+            figures["best_epoch"] = Double(best.epoch)
+            figures["best_" + run.monitor.key] = best.value
+        }
         try SavedModel.write(run.model, metadata: run.metadata(epoch: progress.epoch - 1, metrics: figures), to: run.path("last.vision"))
         throw TrainingError.interrupted(epoch: progress.epoch, savedTo: run.path("last.vision"))
     }

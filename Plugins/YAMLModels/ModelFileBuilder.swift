@@ -11,6 +11,13 @@ struct ModelFileBuilder {
     /// Build modules (drawing weights from `generator`), or only check shapes.
     let materialize: Bool
     var generator: SeededGenerator
+    /// Parameters counted so far, checked against `maximumParameters` before any is allocated.
+    private(set) var parameters = 0
+
+    /// 2³⁰ parameters (4 GiB of weights) and 2²⁸ activation values per image (1 GiB): beyond
+    /// these a model file is refused instead of exhausting memory.
+    static let maximumParameters = 1 << 30
+    static let maximumActivations = 1 << 28
 
     /// Builds the classifier for an [N, channels, H, W] input.
     mutating func classifier(_ definition: ModelDefinition, inputChannels: Int, inputSize: InputSize) throws -> YAMLClassifier? {
@@ -30,11 +37,44 @@ struct ModelFileBuilder {
         var shape = input
         var modules: [Module] = []
         for spec in specs {
+            try budget(spec, shape: shape)
             let (module, next) = try layer(spec, input: shape)
             if let module { modules.append(module) }
             shape = next
         }
         return (modules, shape)
+    }
+
+    /// The layer's weights and output, in checked arithmetic, against the budgets.
+    private mutating func budget(_ spec: LayerSpec, shape input: [Int]) throws {
+        func product(_ values: [Int]) -> Int? {
+            var result = 1
+            for value in values {
+                let (next, overflow) = result.multipliedReportingOverflow(by: max(value, 0))
+                if overflow { return nil }
+                result = next
+            }
+            return result
+        }
+        guard let activations = product(Array(input.dropFirst())), activations <= Self.maximumActivations else {
+            throw fail(spec.location, "the layer's input (\(describe(input))) is over \(Self.maximumActivations) values per image")
+        }
+        var weights = 0
+        switch spec.kind {
+        case .conv2d(let outValue, let kernel, _, _, let groupsValue, _, _) where input.count == 4:
+            let out = outValue.resolve(classes: classes, inChannels: input[1])
+            let groups = max(groupsValue.resolve(classes: classes, inChannels: input[1]), 1)
+            weights = product([out, input[1] / groups, kernel.0, kernel.1]) ?? Int.max
+        case .linear(let outValue, _):
+            weights = product([activations, outValue.resolve(classes: classes, inChannels: activations)]) ?? Int.max
+        default:
+            return
+        }
+        let (total, overflow) = parameters.addingReportingOverflow(weights)
+        guard !overflow, total <= Self.maximumParameters else {
+            throw fail(spec.location, "the model would have over \(Self.maximumParameters) parameters (this layer alone: \(weights == Int.max ? "too many" : String(weights)))")
+        }
+        parameters = total
     }
 
     private func fail(_ location: SpecLocation, _ message: String) -> ModelFileError {

@@ -45,6 +45,7 @@ struct ModelFileParser {
     static let activationNames = ["gelu", "hardswish", "leaky_relu", "relu", "relu6", "sigmoid", "silu", "tanh"]
 
     func parse(_ text: String) throws -> ModelDefinition {
+        if let violation = YAMLAliasLimit.violation(in: text) { throw fail(nil, nil, violation) }
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
@@ -256,9 +257,15 @@ struct ModelFileParser {
         return scalar.string
     }
 
+    /// The largest size any option may take (channels, kernels, strides, padding, input sides):
+    /// larger values are typos or attacks, and would overflow shape arithmetic.
+    static let largestValue = 65_536
+
     func integer(_ node: Node, key: String, minimum: Int) throws -> Int {
         guard node.scalar != nil, let value = node.int else { throw fail(node.mark?.line, key, "expected an integer, got \(describe(node))") }
-        guard value >= minimum else { throw fail(node.mark?.line, key, "expected an integer ≥ \(minimum), got \(value)") }
+        guard value >= minimum, value <= Self.largestValue else {
+            throw fail(node.mark?.line, key, "expected an integer in \(minimum)...\(Self.largestValue), got \(value)")
+        }
         return value
     }
 
@@ -325,7 +332,9 @@ private struct OptionReader {
     func dimension(_ key: String, required: Bool = false) throws -> DimensionValue? {
         guard let node = try node(key, required: required) else { return nil }
         if node.scalar != nil, let value = node.int {
-            guard value >= 1 else { throw parser.fail(node.mark?.line, owner + "." + key, "expected a positive integer, got \(value)") }
+            guard value >= 1, value <= ModelFileParser.largestValue else {
+                throw parser.fail(node.mark?.line, owner + "." + key, "expected an integer in 1...\(ModelFileParser.largestValue), got \(value)")
+            }
             return .literal(value)
         }
         switch node.string {

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jpeglib.h>
 #include <jerror.h>
@@ -18,8 +19,12 @@ struct vc_jpeg_error {
 };
 
 struct vc_jpeg_decoder {
-    struct jpeg_decompress_struct cinfo;
+    struct jpeg_decompress_struct cinfo;  // first: the progress monitor finds the decoder from it
     struct vc_jpeg_error error;
+    struct jpeg_progress_mgr progress;
+    uint32_t max_scans;
+    double deadline;  // CLOCK_MONOTONIC seconds, 0 for none
+    int limit_hit;
     int created;
     int cmyk;  // output CMYK from libjpeg, converted to RGB here
     uint8_t *cmyk_rows;
@@ -55,9 +60,52 @@ static void vc_jpeg_emit_message(j_common_ptr cinfo, int level) {
     }
 }
 
+static double vc_now(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)now.tv_sec + (double)now.tv_nsec * 1e-9;
+}
+
+// Called by libjpeg as it decodes: a file with thousands of progressive scans, or one that
+// simply takes too long, is stopped here (djpeg's -maxscans, plus a clock).
+static void vc_jpeg_progress(j_common_ptr common) {
+    struct vc_jpeg_decoder *decoder = (struct vc_jpeg_decoder *)common;
+    j_decompress_ptr cinfo = (j_decompress_ptr)common;
+    if (decoder->max_scans > 0 && cinfo->input_scan_number > (int)decoder->max_scans) {
+        snprintf(decoder->error.message, sizeof decoder->error.message,
+                 "more than %u progressive scans", decoder->max_scans);
+        decoder->limit_hit = 1;
+        longjmp(decoder->error.jump, 1);
+    }
+    if (decoder->deadline > 0 && vc_now() > decoder->deadline) {
+        snprintf(decoder->error.message, sizeof decoder->error.message,
+                 "decoding took longer than the time limit");
+        decoder->limit_hit = 1;
+        longjmp(decoder->error.jump, 1);
+    }
+}
+
+void vc_jpeg_set_limits(vc_jpeg_decoder *decoder, uint32_t max_scans, double max_seconds, size_t max_memory) {
+    decoder->max_scans = max_scans;
+    decoder->deadline = max_seconds > 0 ? vc_now() + max_seconds : 0;
+    decoder->progress.progress_monitor = vc_jpeg_progress;
+    decoder->cinfo.progress = &decoder->progress;
+    if (max_memory > 0 && decoder->cinfo.mem != NULL) {
+        // Without a backing store, libjpeg refuses whole-image buffers larger than this.
+        decoder->cinfo.mem->max_memory_to_use = (long)max_memory;
+    }
+}
+
 static vc_status vc_jpeg_fail(struct vc_jpeg_decoder *decoder, char *message) {
     snprintf(message, VC_MESSAGE_CAPACITY, "%s", decoder->error.message);
     int code = decoder->error.pub.msg_code;
+    if (decoder->limit_hit) {
+        return VC_TOO_COSTLY;
+    }
+    if (code == JERR_NO_BACKING_STORE || code == JERR_OUT_OF_MEMORY) {
+        snprintf(message, VC_MESSAGE_CAPACITY, "its working memory is over the limit");
+        return VC_TOO_COSTLY;
+    }
     if (code == JERR_BAD_PRECISION) {
         return VC_UNSUPPORTED;
     }

@@ -163,8 +163,11 @@ public struct SafeTensors: Sendable {
                 let (product, o) = acc.0.multipliedReportingOverflow(by: dim)
                 return (product, acc.1 || o)
             }
-            guard !overflow, span.begin == expectedBegin, span.end >= span.begin, span.end <= dataCount,
-                span.end - span.begin == count * dtype.byteCount
+            // Every size from the header in checked arithmetic: a shape whose element count fits
+            // in Int can still have a byte count that does not.
+            let (byteCount, byteOverflow) = count.multipliedReportingOverflow(by: dtype.byteCount)
+            guard !overflow, !byteOverflow, span.begin == expectedBegin, span.end >= span.begin, span.end <= dataCount,
+                span.end - span.begin == byteCount
             else {
                 throw .badHeader(
                     source: source,

@@ -36,25 +36,46 @@ public struct DecodeOptions: Sendable, Equatable {
     /// decode (PNG: missing rows are zero; JPEG: libjpeg's grey fill) and marks it `isTruncated`,
     /// as Pillow's `LOAD_TRUNCATED_IMAGES` does. Corrupt data stays an error.
     public var allowTruncated: Bool
+    /// The memory one decode may use, in bytes: the pixel buffers (samples × channels × bytes per
+    /// sample, with the conversions' copies) checked from the header before anything is
+    /// allocated, and libjpeg's working memory (a progressive JPEG's coefficient buffers).
+    public var maxImageBytes: Int
+    /// At most this many progressive JPEG scans (a tiny file with thousands of scans takes minutes).
+    public var maxScans: Int
+    /// A JPEG decode stops after this many seconds.
+    public var timeLimit: Double
+
+    /// 512 MiB per image: a 64-megapixel RGB photo fits; a bomb does not.
+    public static let defaultMaxImageBytes = 512 << 20
+    /// libjpeg-turbo's advice for untrusted files is a few hundred at most; real files have ≤ 20.
+    public static let defaultMaxScans = 200
+    public static let defaultTimeLimit = 10.0
 
     public init(
         layout: ChannelLayout = .asStored,
         sizeHint: (width: Int, height: Int)? = nil,
         pixelLimit: Int = DecodeOptions.defaultPixelLimit,
         applyOrientation: Bool = true,
-        allowTruncated: Bool = false
+        allowTruncated: Bool = false,
+        maxImageBytes: Int = DecodeOptions.defaultMaxImageBytes,
+        maxScans: Int = DecodeOptions.defaultMaxScans,
+        timeLimit: Double = DecodeOptions.defaultTimeLimit
     ) {
         self.layout = layout
         self.sizeHint = sizeHint
         self.pixelLimit = pixelLimit
         self.applyOrientation = applyOrientation
         self.allowTruncated = allowTruncated
+        self.maxImageBytes = maxImageBytes
+        self.maxScans = maxScans
+        self.timeLimit = timeLimit
     }
 
     public static func == (lhs: DecodeOptions, rhs: DecodeOptions) -> Bool {
         lhs.layout == rhs.layout && lhs.sizeHint?.width == rhs.sizeHint?.width
             && lhs.sizeHint?.height == rhs.sizeHint?.height && lhs.pixelLimit == rhs.pixelLimit
             && lhs.applyOrientation == rhs.applyOrientation && lhs.allowTruncated == rhs.allowTruncated
+            && lhs.maxImageBytes == rhs.maxImageBytes && lhs.maxScans == rhs.maxScans && lhs.timeLimit == rhs.timeLimit
     }
 }
 

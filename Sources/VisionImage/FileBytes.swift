@@ -8,7 +8,8 @@
 /// path and the reason (missing, a directory, permission denied ...).
 enum FileBytes {
     static func read(_ path: String) throws(ImageError) -> [UInt8] {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        // Non-blocking, so that a FIFO or a device cannot hang the open; fstat then refuses them.
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard descriptor >= 0 else { throw openError(path: path, code: errno) }
         defer { close(descriptor) }
         var status = stat()

@@ -82,6 +82,7 @@ public enum ImageDecoder {
         let opened = message.withPointer { vc_jpeg_open(data.baseAddress, data.count, &decoder, &info, $0) }
         try check(opened, format: .jpeg, source: source, message: message)
         try checkLimit(info, format: .jpeg, source: source, options: options)
+        vc_jpeg_set_limits(decoder, UInt32(clamping: max(options.maxScans, 0)), options.timeLimit, max(options.maxImageBytes, 0))
         let orientation = orientation(of: info)
         if let hint = options.sizeHint {
             let upright = orientation >= 5 ? (hint.height, hint.width) : (hint.width, hint.height)
@@ -134,6 +135,17 @@ public enum ImageDecoder {
         if width == 0 || height == 0 {
             throw .corrupt(path: source, format: format, detail: "the header declares a \(width)×\(height) image")
         }
+        // The bytes the decode holds at once, from the header: the samples as stored (16-bit
+        // PNGs take two bytes each; palettes and gray with alpha may expand to four channels),
+        // and the converted copy the caller gets.
+        let bytesPerSample = info.bit_depth > 8 ? 2 : 1
+        let stored = max(Int(info.channels), format == .png ? 4 : Int(info.channels))
+        let (samples, o1) = pixels.multipliedReportingOverflow(by: stored * bytesPerSample + Int(info.channels))
+        if o1 || samples > options.maxImageBytes {
+            throw .tooCostly(
+                path: source,
+                detail: "a \(width)×\(height) image needs about \(o1 ? "too many" : String(samples / 1_048_576 + 1)) MiB to decode, over the limit of \(options.maxImageBytes / 1_048_576) MiB")
+        }
     }
 
     private static func orientation(of info: vc_info) -> Int {
@@ -170,6 +182,7 @@ public enum ImageDecoder {
         case VC_TRUNCATED: throw .truncated(path: source, format: format, detail: detail)
         case VC_UNSUPPORTED: throw .unsupported(path: source, format: format, detail: detail)
         case VC_NO_MEMORY: throw .outOfMemory(path: source)
+        case VC_TOO_COSTLY: throw .tooCostly(path: source, detail: detail)
         default: throw .corrupt(path: source, format: format, detail: detail)
         }
     }

@@ -12,6 +12,8 @@ public enum ImageError: Error, Equatable, Sendable {
     case corrupt(path: String, format: ImageFormat, detail: String)
     case unsupported(path: String, format: ImageFormat, detail: String)
     case tooLarge(path: String, width: Int, height: Int, limit: Int)
+    /// Decoding would take more memory, scans or time than the limits allow.
+    case tooCostly(path: String, detail: String)
     case outOfMemory(path: String)
     case invalidImage(String)
     case unwritable(path: String, reason: String)
@@ -40,7 +42,9 @@ extension ImageError: LocalizedError, CustomStringConvertible {
             return "\(path): unsupported \(format.displayName) (\(detail))"
         case .tooLarge(let path, let width, let height, let limit):
             return
-                "\(path): \(width)×\(height) = \(width * height) pixels is over the limit of \(limit) pixels (raise it with --max-pixels if the file is trusted)"
+                "\(path): \(width)×\(height) = \(width.multipliedReportingOverflow(by: height).overflow ? "too many" : String(width * height)) pixels is over the limit of \(limit) pixels (raise it with --max-pixels if the file is trusted)"
+        case .tooCostly(let path, let detail):
+            return "\(path): refused: \(detail) (raise --max-image-bytes if the file is trusted)"
         case .outOfMemory(let path):
             return "\(path): out of memory while decoding"
         case .invalidImage(let detail):

@@ -31,34 +31,3 @@ public enum PNGEncoder {
         try AtomicFile.write(bytes, to: path)
     }
 }
-
-/// Writes files so that readers never see half of one: temporary file, fsync, rename.
-public enum AtomicFile {
-    public static func write(_ bytes: [UInt8], to path: String) throws(ImageError) {
-        let temporary = path + ".tmp-\(getpid())"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else {
-            throw .unwritable(path: path, reason: String(cString: strerror(errno)))
-        }
-        var written = 0
-        var failure: Int32 = 0
-        bytes.withUnsafeBytes { buffer in
-            while written < buffer.count {
-                let n = Glibc.write(descriptor, buffer.baseAddress! + written, buffer.count - written)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failure = errno
-                    return
-                }
-                written += n
-            }
-        }
-        if failure == 0 && fsync(descriptor) != 0 { failure = errno }
-        close(descriptor)
-        if failure == 0 && rename(temporary, path) != 0 { failure = errno }
-        if failure != 0 {
-            unlink(temporary)
-            throw .unwritable(path: path, reason: String(cString: strerror(failure)))
-        }
-    }
-}

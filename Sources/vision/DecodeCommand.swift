@@ -19,8 +19,14 @@ struct DecodeCommand: ParsableCommand {
     @Flag(help: "One JSON object per line instead of a table.")
     var json = false
 
-    @Option(name: .customLong("save-to"), help: "Write each decoded image as an 8-bit PNG into this folder.")
+    @Option(name: .customLong("save-to"), help: "Write each decoded image as an 8-bit PNG into this folder (never over a source or an existing file without --overwrite).")
     var saveTo: String?
+
+    @Flag(help: "With --save-to: replace files that are already there (never the images being decoded).")
+    var overwrite = false
+
+    @Option(name: .customLong("max-image-bytes"), help: "Refuse an image whose decode would need more memory than this (bytes; default 512 MiB).")
+    var maxImageBytes = DecodeOptions.defaultMaxImageBytes
 
     @Option(help: "Channels to decode to.")
     var channels: ChannelLayout = .asStored
@@ -37,7 +43,8 @@ struct DecodeCommand: ParsableCommand {
 
     func run() throws {
         if let saveTo { try OutputFolder.prepare(saveTo) }
-        let options = DecodeOptions(layout: channels, pixelLimit: maxPixels, allowTruncated: allowTruncated)
+        let options = DecodeOptions(layout: channels, pixelLimit: maxPixels, allowTruncated: allowTruncated, maxImageBytes: maxImageBytes)
+        let sources = Set(paths.map { URL(fileURLWithPath: $0).standardizedFileURL.resolvingSymlinksInPath().path })
         var failures = 0
         var savedNames = Set<String>()
         var table = DecodeTable()
@@ -48,6 +55,13 @@ struct DecodeCommand: ParsableCommand {
                 if let saveTo {
                     let name = OutputFolder.uniqueName(for: path, taken: &savedNames)
                     let target = (saveTo as NSString).appendingPathComponent(name)
+                    let resolved = URL(fileURLWithPath: target).standardizedFileURL.resolvingSymlinksInPath().path
+                    if sources.contains(resolved) {
+                        throw CLIError("\(target): is one of the images being decoded; choose another --save-to folder")
+                    }
+                    if !overwrite && FileManager.default.fileExists(atPath: target) {
+                        throw CLIError("\(target): already exists; pass --overwrite to replace it")
+                    }
                     try PNGEncoder.write(decoded.image, to: target)
                     savedAs = target
                 }

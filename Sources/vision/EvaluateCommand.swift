@@ -129,10 +129,11 @@ struct EvaluateCommand: ParsableCommand {
     private func printText(_ result: EvaluationResult, points: [String: [String: Double]], extra: [String]) {
         print(String(format: "%@ split: %d images, accuracy %.2f%% (majority-class baseline %.2f%%)", result.split, result.predictions.count,
                      result.accuracy * 100, result.baselineAccuracy * 100))
-        let rows = result.perClass.map { [$0.name, String(format: "%.3f", $0.precision), String(format: "%.3f", $0.recall), String(format: "%.3f", $0.f1), "\($0.support)"] }
+        let rows = result.perClass.map { [TerminalText.escaped($0.name), String(format: "%.3f", $0.precision), String(format: "%.3f", $0.recall), String(format: "%.3f", $0.f1), "\($0.support)"] }
         print(TextTable.render(header: ["class", "precision", "recall", "f1", "support"], rows: rows))
         print("confusion matrix (rows: true class, columns: predicted):")
-        print(TextTable.render(header: ["true\\pred"] + result.classes, rows: result.confusionMatrix.enumerated().map { [result.classes[$0.offset]] + $0.element.map(String.init) }))
+        let names = result.classes.map(TerminalText.escaped)
+        print(TextTable.render(header: ["true\\pred"] + names, rows: result.confusionMatrix.enumerated().map { [names[$0.offset]] + $0.element.map(String.init) }))
         let values = result.values
         let shown = ["balanced_accuracy", "f1_macro", "precision_macro", "recall_macro"] + extra
         for name in shown {

@@ -94,6 +94,7 @@ struct InferCommand: ParsableCommand {
                 }
             }
         case .table:
+            rows = rows.map { $0.map(TerminalText.escaped) }
             print(TextTable.render(header: ["file", "label", "probability", topK > 1 ? "next" : ""], rows: rows))
             print("\(predictions.count - failures) classified, \(failures) failed")
         }
@@ -104,8 +105,9 @@ struct InferCommand: ParsableCommand {
         String(decoding: try JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self)
     }
 
-    private func csvField(_ text: String) -> String {
-        text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+    private func csvField(_ raw: String) -> String {
+        let text = TerminalText.escaped(raw)
+        return text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
     }
 
     /// Files from arguments: files as given, folders searched recursively, '-' and @LIST read.
@@ -113,11 +115,15 @@ struct InferCommand: ParsableCommand {
         var out: [String] = []
         for argument in arguments {
             if argument == "-" {
-                while let line = readLine() { if !line.trimmingCharacters(in: .whitespaces).isEmpty { out.append(line) } }
+                while let line = readLine() {
+                    let path = line.hasSuffix("\r") ? String(line.dropLast()) : line  // CRLF lists
+                    if !path.trimmingCharacters(in: .whitespaces).isEmpty { out.append(path) }
+                }
             } else if argument.hasPrefix("@") {
                 let list = String(argument.dropFirst())
                 guard let text = try? String(contentsOfFile: list, encoding: .utf8) else { throw CLIError("\(list): cannot read the list of paths") }
-                out += text.split(separator: "\n").map { String($0) }.filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+                out += text.split(omittingEmptySubsequences: true, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })
+                    .map { String($0) }.filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
             } else {
                 var isFolder: ObjCBool = false
                 if FileManager.default.fileExists(atPath: argument, isDirectory: &isFolder), isFolder.boolValue {

@@ -33,7 +33,7 @@ struct InspectCommand: ParsableCommand {
             object.keys.sorted().filter { $0 != "model" && $0 != "model_config" }.map { "\($0)=\(object[$0]?.jsonText ?? "")" }.joined(separator: " ")
         } ?? ""
         let monitored = m.monitor.map { name in "\(name) \(m.metrics[name].map { String(format: "%.4f", $0) } ?? "-")" } ?? "-"
-        print("""
+        let text = """
             \(modelPath)
               format version   \(m.formatVersion)
               model            \(m.model.plugin)\(configuration)\(m.model.definition.map { " (\($0.format) definition stored in the file)" } ?? "")
@@ -45,6 +45,8 @@ struct InspectCommand: ParsableCommand {
               monitor          \(monitored)
               training         \(training)
               metrics          \(m.metrics.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%.4f", $0.value))" }.joined(separator: ", "))
-            """)
+            """
+        // A model file may hold anything: nothing in it reaches the terminal as a control character.
+        print(text.split(separator: "\n", omittingEmptySubsequences: false).map { TerminalText.escaped(String($0)) }.joined(separator: "\n"))
     }
 }

@@ -46,6 +46,18 @@ enum OutputFolder {
         }
     }
 
+    /// Refuses a folder that holds a vision result (`marker`) or anything else: a run writes
+    /// config.yaml, report.html and more, and must not replace the user's own files. Empty or
+    /// missing folders are fine; --overwrite is the way past.
+    static func checkUnused(_ path: String, marker: String, what: String) throws {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else { return }
+        if names.contains(marker) { throw CLIError("\(path) already holds \(what); choose another --output or pass --overwrite") }
+        let others = names.filter { !$0.hasPrefix(".") }.sorted()
+        if !others.isEmpty {
+            throw CLIError("\(path) is not empty (\(others.prefix(3).joined(separator: ", "))\(others.count > 3 ? ", …" : "")) and holds no vision run; choose another --output or pass --overwrite")
+        }
+    }
+
     /// `NAME.png` for source `.../NAME.ext`, with `-2`, `-3` … when two sources share a name.
     static func uniqueName(for source: String, taken: inout Set<String>) -> String {
         let stem = ((source as NSString).lastPathComponent as NSString).deletingPathExtension
@@ -57,6 +69,22 @@ enum OutputFolder {
         }
         taken.insert(name)
         return name
+    }
+}
+
+/// Text from files (class names, paths, metadata) made safe for a terminal: control characters
+/// (escape sequences, newlines, carriage returns) are shown as `\u{…}` instead of acting.
+enum TerminalText {
+    static func escaped(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) {
+                out += "\\u{\(String(scalar.value, radix: 16))}"
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 }
 

@@ -63,8 +63,8 @@ struct TrainCommand: ParsableCommand {
         var (c, modelChosen) = try resolvedConfiguration()
         let folder = c.output ?? "runs/\((c.model as NSString).lastPathComponent)"
         c.output = folder
-        if resume == nil && FileManager.default.fileExists(atPath: (folder as NSString).appendingPathComponent("last.vision")) && !overwrite {
-            throw CLIError("\(folder) already holds a run; choose another --output or pass --overwrite")
+        if resume == nil && !overwrite {
+            try OutputFolder.checkUnused(folder, marker: "last.vision", what: "a run")
         }
         let models = try Registries.models(pluginDirectories: options.pluginDirectories)
         let metricRegistry = try Registries.metrics()

@@ -109,6 +109,8 @@ struct TuneCommand: ParsableCommand {
             if FileManager.default.fileExists(atPath: (folder as NSString).appendingPathComponent("tune.json")) {
                 guard overwrite else { throw CLIError("\(folder) already holds a search; --resume \(folder) continues it, --overwrite replaces it") }
                 try FileManager.default.removeItem(atPath: folder)
+            } else if !overwrite {
+                try OutputFolder.checkUnused(folder, marker: "tune.json", what: "a search")
             }
         }
         let tuner = Tuner(

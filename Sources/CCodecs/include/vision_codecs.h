@@ -20,6 +20,7 @@ typedef enum {
     VC_TRUNCATED = 2,    // the data ends before the image does
     VC_UNSUPPORTED = 3,  // well-formed but not supported (12-bit JPEG ...)
     VC_NO_MEMORY = 4,
+    VC_TOO_COSTLY = 5,   // decoding would take more scans, time or working memory than allowed
 } vc_status;
 
 enum { VC_MESSAGE_CAPACITY = 200 };
@@ -59,6 +60,10 @@ int vc_png_takes_fast_path(const uint8_t *data, size_t size);
 vc_status vc_jpeg_open(const uint8_t *data, size_t size, vc_jpeg_decoder **decoder, vc_info *info,
                        char *message);
 // Changes the output scale after open; updates info's width and height.
+// Limits for the decode that follows: at most max_scans progressive scans, max_seconds of wall
+// time, and max_memory bytes of libjpeg's working memory (coefficient buffers); 0 means none.
+void vc_jpeg_set_limits(vc_jpeg_decoder *decoder, uint32_t max_scans, double max_seconds, size_t max_memory);
+
 vc_status vc_jpeg_set_scale(vc_jpeg_decoder *decoder, uint32_t scale_denominator, vc_info *info,
                             char *message);
 vc_status vc_jpeg_read(vc_jpeg_decoder *decoder, uint8_t *pixels, vc_info *info, char *message);

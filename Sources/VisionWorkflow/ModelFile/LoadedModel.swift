@@ -11,6 +11,8 @@ public struct LoadedModel {
 
     public init(path: String, registry: ModelRegistry) throws {
         let (weights, metadata) = try SavedModel.read(path)
+        try metadata.checkSizes(path: path)
+        try SavedModel.checkFinite(weights, path: path)
         let p = metadata.preprocessing
         let model = try registry.make(metadata.model, classes: metadata.classes.count, inputChannels: p.channels, inputSize: p.inputSize)
         do {

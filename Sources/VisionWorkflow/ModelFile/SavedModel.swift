@@ -26,6 +26,24 @@ public enum SavedModelError: Error, Equatable, CustomStringConvertible {
     }
 }
 
+extension SavedModelMetadata {
+    /// The sizes a model will be built from, checked before anything is allocated: a file whose
+    /// metadata says 2³¹ pixels or a million classes is refused in one line.
+    public func checkSizes(path: String) throws(SavedModelError) {
+        let p = preprocessing
+        func refuse(_ detail: String) -> SavedModelError { .notAModelFile(path: path, detail: detail) }
+        guard (1...ImageSize.largestSide).contains(p.inputSize.height), (1...ImageSize.largestSide).contains(p.inputSize.width) else {
+            throw refuse("input size \(p.inputSize) is outside 1...\(ImageSize.largestSide) per side")
+        }
+        guard p.inputSize.height * p.inputSize.width <= 64 << 20 else { throw refuse("input size \(p.inputSize) is over 64 megapixels") }
+        guard (1...4).contains(p.channels), p.mean.count == p.channels, p.std.count == p.channels else {
+            throw refuse("preprocessing has \(p.channels) channels with \(p.mean.count) means and \(p.std.count) stds")
+        }
+        guard p.mean.allSatisfy(\.isFinite), p.std.allSatisfy({ $0.isFinite && $0 > 0 }) else { throw refuse("mean or std is not a finite positive number") }
+        guard (1...100_000).contains(classes.count) else { throw refuse("\(classes.count) classes, expected 1...100000") }
+    }
+}
+
 /// Reads and writes `.vision` files: one safetensors file (weights under PyTorch state_dict
 /// names, loadable with `safetensors.numpy.load_file`) whose metadata holds the JSON document.
 public enum SavedModel {
@@ -48,6 +66,16 @@ public enum SavedModel {
             try AtomicFile.write(file.serialized(), to: path)
         } catch {
             throw .unwritable(path: path, detail: "\(error)")
+        }
+    }
+
+    /// Throws when a float tensor holds NaN or infinity: such a model answers "nan" for everything.
+    public static func checkFinite(_ weights: SafeTensors, path: String) throws(SavedModelError) {
+        for name in weights.names {
+            guard let entry = weights[name], entry.dtype == .f32, let values = try? weights.floats(name) else { continue }
+            if let index = values.firstIndex(where: { !$0.isFinite }) {
+                throw .weightsDoNotFit(path: path, detail: "tensor '\(name)' holds \(values[index]) at index \(index); the model is broken (retrain it)")
+            }
         }
     }
 

@@ -15,6 +15,7 @@ public enum ConfigurationFile {
         } catch {
             throw .unreadable(file: path, detail: "cannot read the configuration file (\(error.localizedDescription))")
         }
+        if let violation = YAMLAliasLimit.violation(in: text) { throw .inFile(file: path, line: 0, key: "-", detail: violation) }
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)

@@ -55,6 +55,11 @@ public enum TrainingSetup {
         // and preprocessing.
         let resumed = request.resume ? try SavedModel.read(lastPath) : nil
         let initial = try resumed ?? c.initFrom.map { path throws -> (SafeTensors, SavedModelMetadata) in try SavedModel.read(path) }
+        if let (weights, saved) = initial {
+            let source = request.resume ? lastPath : c.initFrom ?? ""
+            try saved.checkSizes(path: source)
+            try SavedModel.checkFinite(weights, path: source)
+        }
         let specification = try modelSpecification(
             c, saved: initial?.1, savedPath: request.resume ? lastPath : c.initFrom, chosen: request.modelChosen, models: models)
         let plugin = try models.plugin(for: specification)

@@ -87,6 +87,7 @@ public struct SearchSpace: Sendable, Equatable, Codable {
         } catch {
             throw .unreadable(file: path, detail: "cannot read the search space (\(error.localizedDescription))")
         }
+        if let violation = YAMLAliasLimit.violation(in: text) { throw .inFile(file: path, line: 0, key: "-", detail: violation) }
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)

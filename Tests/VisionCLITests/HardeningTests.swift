@@ -1,0 +1,138 @@
+import Foundation
+import SafeTensors
+import Testing
+import VisionTestSupport
+
+/// Hostile inputs: each ends by itself with one line, no signal, no lost user file.
+@Suite struct HardeningTests {
+    static let digits = Fixtures.path("datasets/digits")
+
+    @Test func aRunNeverReplacesTheUsersFiles() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        try "my own notes\n".write(toFile: folder + "/config.yaml", atomically: true, encoding: .utf8)
+        let train = try CLI.run(["train", Self.digits, "--image-size", "8", "--epochs", "1", "--output", folder])
+        #expect(train.status != 0)
+        #expect(train.standardError.contains("is not empty (config.yaml) and holds no vision run"), "\(train.standardError)")
+        #expect(try String(contentsOfFile: folder + "/config.yaml", encoding: .utf8) == "my own notes\n")
+        // decode --save-to: not over a source, not over an existing file without --overwrite.
+        let images = try Fixtures.temporaryDirectory()
+        try FileManager.default.copyItem(atPath: Fixtures.path("images/pngsuite/valid/basn0g16.png"), toPath: images + "/basn0g16.png")
+        let source = try Data(contentsOf: URL(fileURLWithPath: images + "/basn0g16.png"))
+        let over = try CLI.run(["decode", images + "/basn0g16.png", "--save-to", images])
+        #expect(over.status != 0)
+        #expect(over.standardOutput.contains("is one of the images being decoded") || over.standardError.contains("is one of the images being decoded"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: images + "/basn0g16.png")) == source)
+        let out = try Fixtures.temporaryDirectory()
+        try Data("keep".utf8).write(to: URL(fileURLWithPath: out + "/basn0g16.png"))
+        let existing = try CLI.run(["decode", images + "/basn0g16.png", "--save-to", out])
+        #expect(existing.status != 0)
+        #expect(try String(contentsOfFile: out + "/basn0g16.png", encoding: .utf8) == "keep")
+        #expect(try CLI.run(["decode", images + "/basn0g16.png", "--save-to", out, "--overwrite"]).status == 0)
+    }
+
+    @Test func fifosAndDevicesAreRefusedWithoutHanging() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        #expect(mkfifo(folder + "/pipe.png", 0o644) == 0)
+        let started = Date()
+        let fifo = try CLI.run(["decode", folder + "/pipe.png"])
+        #expect(fifo.status != 0)
+        #expect(fifo.standardOutput.contains("not a regular file"), "\(fifo.standardOutput)")
+        let zero = try CLI.run(["decode", "/dev/zero"])
+        #expect(zero.standardOutput.contains("not a regular file"), "\(zero.standardOutput)")
+        #expect(Date().timeIntervalSince(started) < 20)
+    }
+
+    @Test func listsWithCRLFLineEndingsAndControlCharactersInClassNames() throws {
+        let run = try Fixtures.temporaryDirectory() + "/run"
+        let folder = try Fixtures.temporaryDirectory()
+        // A class name with an escape sequence (it would set the terminal title) and a newline-free rest.
+        let evil = "\u{1B}]0;owned\u{07}cls"
+        for (label, source) in [("0", "0"), (evil, "1")] {
+            try FileManager.default.createDirectory(atPath: folder + "/tree", withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: Self.digits + "/" + source, toPath: folder + "/tree/" + label)
+        }
+        let train = try CLI.run(["train", folder + "/tree", "--image-size", "8", "--epochs", "1", "--output", run, "--quiet"])
+        #expect(train.status == 0, "\(train.standardError)")
+        let inspect = try CLI.run(["inspect", run + "/best.vision"])
+        #expect(!inspect.standardOutput.contains("\u{1B}"))
+        #expect(inspect.standardOutput.contains("\\u{1b}]0;owned\\u{7}cls"), "\(inspect.standardOutput)")
+        let list = folder + "/list.txt"
+        try "\(Self.digits)/0/0000.png\r\n\(Self.digits)/1/0001.png\r\n".write(toFile: list, atomically: true, encoding: .utf8)
+        let infer = try CLI.run(["infer", run + "/best.vision", "@" + list, "--format", "csv"])
+        #expect(infer.status == 0, "\(infer.standardOutput) \(infer.standardError)")
+        #expect(infer.lines.count == 3)
+        #expect(!infer.standardOutput.contains("\u{1B}"))
+    }
+
+    @Test func modelFilesThatWouldExhaustMemoryOrHoldNaNAreRefused() throws {
+        let run = try Fixtures.temporaryDirectory() + "/run"
+        let train = try CLI.run(["train", Self.digits, "--image-size", "8", "--epochs", "1", "--output", run, "--quiet"])
+        #expect(train.status == 0, "\(train.standardError)")
+        var file = try SafeTensors.read(contentsOf: run + "/best.vision")
+        let metadata = try #require(file.metadata["vision"])
+        // An input of 2³¹ × 2³¹ in the metadata: refused before any allocation.
+        var huge = file
+        huge.metadata["vision"] = metadata.replacingOccurrences(of: "\"input_size\":{\"height\":8,\"width\":8}", with: "\"input_size\":{\"height\":2147483648,\"width\":2147483648}")
+        #expect(huge.metadata["vision"] != metadata)
+        try Data(huge.serialized()).write(to: URL(fileURLWithPath: run + "/huge.vision"))
+        let hugeResult = try CLI.run(["infer", run + "/huge.vision", Self.digits + "/0/0000.png"])
+        #expect(hugeResult.status != 0)
+        #expect(hugeResult.standardError.contains("input size") && hugeResult.standardError.split(separator: "\n").count == 1, "\(hugeResult.standardError)")
+        // NaN weights: refused at load with the tensor named.
+        let name = "fc2.bias"
+        let entry = try #require(file[name])
+        var values = try file.floats(name)
+        values[0] = .nan
+        file.set(name, SafeTensorsEntry(floats: values, shape: entry.shape))
+        try Data(file.serialized()).write(to: URL(fileURLWithPath: run + "/nan.vision"))
+        let nan = try CLI.run(["infer", run + "/nan.vision", Self.digits + "/0/0000.png", "--format", "json"])
+        #expect(nan.status != 0)
+        #expect(nan.standardError.contains("tensor 'fc2.bias' holds nan"), "\(nan.standardError)")
+    }
+
+    @Test func aSafetensorsHeaderWhoseByteCountOverflowsIsAnError() throws {
+        // 2⁶² elements fit in Int; their byte count as F32 does not.
+        let header = #"{"w":{"dtype":"F32","shape":[4611686018427387904],"data_offsets":[0,4]}}"#
+        var bytes = [UInt8](repeating: 0, count: 8)
+        var length = UInt64(header.utf8.count)
+        for index in 0..<8 { bytes[index] = UInt8(length & 0xFF); length >>= 8 }
+        bytes += Array(header.utf8) + [0, 0, 0, 0]
+        #expect(throws: SafeTensorsError.self) { try SafeTensors.parse(bytes) }
+        let folder = try Fixtures.temporaryDirectory()
+        try Data(bytes).write(to: URL(fileURLWithPath: folder + "/m.vision"))
+        let inspect = try CLI.run(["inspect", folder + "/m.vision"])
+        #expect(inspect.status == 1, "\(inspect.standardError)")
+    }
+
+    @Test func yamlBombsAndHugeLayersAreRefusedInOneLine() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        var bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n"
+        var previous = "a"
+        for level in ["b", "c", "d", "e", "f", "g", "h", "i"] {
+            bomb += "\(level): &\(level) [" + Array(repeating: "*\(previous)", count: 9).joined(separator: ", ") + "]\n"
+            previous = level
+        }
+        try bomb.write(toFile: folder + "/bomb.yaml", atomically: true, encoding: .utf8)
+        let config = try CLI.run(["train", Self.digits, "--config", folder + "/bomb.yaml", "--output", folder + "/r1"])
+        #expect(config.status != 0)
+        #expect(config.standardError.contains("alias expansion is refused"), "\(config.standardError)")
+        let model = try CLI.run(["train", Self.digits, "--model", folder + "/bomb.yaml", "--output", folder + "/r2"])
+        #expect(model.standardError.contains("alias expansion is refused"), "\(model.standardError)")
+        let wide = "name: wide\nlayers:\n  - conv2d: {out_channels: 8, kernel_size: 3, padding: 9223372036854775807}\n  - flatten\n  - linear: {out_features: num_classes}\n"
+        try FileManager.default.removeItem(atPath: folder + "/bomb.yaml")
+        try wide.write(toFile: folder + "/wide.yaml", atomically: true, encoding: .utf8)
+        let padding = try CLI.run(["models", "--plugin-dir", folder, "wide"])
+        #expect(padding.status != 0)
+        #expect(padding.standardError.contains("expected an integer in 0...65536"), "\(padding.standardError)")
+        try FileManager.default.removeItem(atPath: folder + "/wide.yaml")
+        let giant = "name: giant\ninput_size: 4096\nlayers:\n  - flatten\n  - linear: {out_features: 65536}\n  - linear: {out_features: num_classes}\n"
+        try giant.write(toFile: folder + "/giant.yaml", atomically: true, encoding: .utf8)
+        let parameters = try CLI.run(["models", "--plugin-dir", folder])
+        #expect(parameters.status != 0)
+        #expect(parameters.standardError.contains("parameters"), "\(parameters.standardError)")
+        let infinite = folder + "/inf.yaml"
+        try "lr: .inf\n".write(toFile: infinite, atomically: true, encoding: .utf8)
+        let lr = try CLI.run(["train", Self.digits, "--config", infinite, "--output", folder + "/r3"])
+        #expect(lr.standardError.contains("lr: expected a finite number, got inf"), "\(lr.standardError)")
+    }
+}

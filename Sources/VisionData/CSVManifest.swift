@@ -98,8 +98,14 @@ public enum CSVManifest {
 
     /// RFC 4180 fields: commas, double quotes with "" escapes, LF or CRLF line ends, a UTF-8 BOM
     /// ignored; blank lines skipped. `line` is the 1-based line where the row starts.
+    /// No path or label is longer than this: a longer field is a broken file, refused with a
+    /// short message instead of being echoed or scanned again and again.
+    static let maximumFieldLength = 4096
+
     static func parse(_ text: String, source: String) throws(DatasetError) -> [Row] {
         var rows: [Row] = []
+        var fieldHasText = false  // a non-space character in the current unquoted field
+        var fieldLength = 0
         var fields: [String] = []
         var field = ""
         var inQuotes = false
@@ -116,9 +122,15 @@ public enum CSVManifest {
             fields = []
             field = ""
             fieldWasQuoted = false
+            fieldHasText = false
         }
         while i < scalars.count {
             let c = scalars[i]
+            // Counted as characters arrive (a String's count would be another pass over it).
+            fieldLength = c == "," || c == "\n" ? 0 : fieldLength + 1
+            if fieldLength > Self.maximumFieldLength {
+                throw .manifestMalformedRow(path: source, line: rowLine, detail: "a field longer than \(Self.maximumFieldLength) characters")
+            }
             if inQuotes {
                 if c == "\"" {
                     if i + 1 < scalars.count && scalars[i + 1] == "\"" {
@@ -134,7 +146,7 @@ public enum CSVManifest {
             } else {
                 switch c {
                 case "\"":
-                    guard field.trimmingCharacters(in: .whitespaces).isEmpty else {
+                    guard !fieldHasText else {
                         throw .manifestMalformedRow(path: source, line: line, detail: "expected a quote only at the start of a field")
                     }
                     field = ""
@@ -143,6 +155,7 @@ public enum CSVManifest {
                 case ",":
                     fields.append(field)
                     field = ""
+                    fieldHasText = false
                 case "\r":
                     break
                 case "\n":
@@ -151,6 +164,7 @@ public enum CSVManifest {
                     rowLine = line
                 default:
                     field.unicodeScalars.append(c)
+                    if c != " " && c != "\t" { fieldHasText = true }
                 }
             }
             i += 1

@@ -6,6 +6,7 @@ public enum WorkflowError: Error, Equatable, CustomStringConvertible {
     case noReadableImages([BadImage])
     case unknownClasses([String])
     case noImages(split: String)
+    case classUnreadable(name: String, files: Int, example: String)
 
     public var description: String {
         switch self {
@@ -14,6 +15,8 @@ public enum WorkflowError: Error, Equatable, CustomStringConvertible {
             return "none of the \(bad.count) images could be read: \(shown)\(bad.count > 5 ? "; …" : "")"
         case .unknownClasses(let names): return "the data has classes the model does not know: \(names.joined(separator: ", "))"
         case .noImages(let split): return "no images in the \(split) split of the data"
+        case .classUnreadable(let name, let files, let example):
+            return "none of the \(files) training images of class '\(name)' could be read (\(example))"
         }
     }
 }

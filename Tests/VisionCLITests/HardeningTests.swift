@@ -136,3 +136,37 @@ import VisionTestSupport
         #expect(lr.standardError.contains("lr: expected a finite number, got inf"), "\(lr.standardError)")
     }
 }
+
+@Suite struct HonestCountTests {
+    /// A class whose images cannot be read (mode 000 here) is an error, not a silent "100%".
+    @Test func aClassWithoutReadableImagesStopsTraining() throws {
+        let tree = try WorkflowCommandTests.smallTree(["0", "1"])
+        let files = try FileManager.default.contentsOfDirectory(atPath: tree + "/1")
+        for name in files {
+            // Unreadable for everyone: root ignores mode 000, so make them not images instead.
+            try Data("not an image".utf8).write(to: URL(fileURLWithPath: tree + "/1/" + name))
+        }
+        let folder = try Fixtures.temporaryDirectory()
+        let run = try CLI.run(["train", tree, "--image-size", "8", "--epochs", "1", "--channels", "1", "--output", folder + "/run"])
+        #expect(run.status != 0)
+        #expect(run.standardError.contains("training images of class '1' could be read"), "\(run.standardError)")
+    }
+
+    /// A duplicate key is one line with its line number; a 20 MB CSV field is refused at once.
+    @Test func duplicateKeysAndGiantCSVFieldsAreShortErrors() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        try "epochs: 1\nepochs: 2\n".write(toFile: folder + "/dup.yaml", atomically: true, encoding: .utf8)
+        let duplicate = try CLI.run(["train", HardeningTests.digits, "--config", folder + "/dup.yaml", "--output", folder + "/r"])
+        #expect(duplicate.status != 0)
+        #expect(duplicate.standardError.split(separator: "\n").count == 1, "\(duplicate.standardError)")
+        #expect(!duplicate.standardError.contains(":0:"), "\(duplicate.standardError)")
+        let csv = "path,label\n" + String(repeating: "a", count: 20_000_000) + ",x\n"
+        try csv.write(toFile: folder + "/long.csv", atomically: true, encoding: .utf8)
+        let started = Date()
+        let inspect = try CLI.run(["data", "inspect", folder + "/long.csv"])
+        #expect(inspect.status != 0)
+        #expect(inspect.standardError.contains("a field longer than 4096 characters"))
+        #expect(inspect.standardError.count < 300)
+        #expect(Date().timeIntervalSince(started) < 10)
+    }
+}

@@ -20,7 +20,7 @@ public enum ConfigurationFile {
         do {
             root = try Yams.compose(yaml: text)
         } catch {
-            let (line, detail) = yamlProblem(error)
+            let (line, detail) = yamlProblem(error, text: text)
             throw .inFile(file: path, line: line, key: "-", detail: "not valid YAML (\(detail))")
         }
         guard let root else { return ([:], [:]) }
@@ -71,8 +71,15 @@ public enum ConfigurationFile {
 
     /// Yams' error as (line, one-line text): it prints "L:C: error: parser: …" and then the
     /// offending source line with a caret, which would break the one-line message.
-    static func yamlProblem(_ error: Error) -> (line: Int, detail: String) {
+    static func yamlProblem(_ error: Error, text: String) -> (line: Int, detail: String) {
         let lines = "\(error)".split(separator: "\n").map(String.init)
+        // Yams names a duplicated key without its line: find its second appearance.
+        if let first = lines.first, let range = first.range(of: "duplicated key(s): '") {
+            let key = first[range.upperBound...].prefix { $0 != "'" }
+            let rows = text.split(separator: "\n", omittingEmptySubsequences: false)
+            let found = rows.indices.filter { rows[$0].hasPrefix(key + ":") || rows[$0].hasPrefix("\"\(key)\":") }
+            return (found.count > 1 ? found[1] + 1 : 0, "the key '\(key)' appears twice")
+        }
         var first = lines.first ?? "\(error)"
         var line = 0
         if let colon = first.firstIndex(of: ":"), let number = Int(first[..<colon]) {

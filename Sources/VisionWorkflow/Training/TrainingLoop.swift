@@ -48,6 +48,7 @@ public struct TrainingLoop {
         let batches = run.trainLoader.batchCount()
         var batchIndex = 0
         var stop = false
+        var imagesPerClass = [Int](repeating: 0, count: run.dataset.classes.count)
         while let batch = try iterator.next() {
             batchIndex += 1
             // Every image of this batch failed to decode (and was recorded as skipped).
@@ -68,6 +69,7 @@ public struct TrainingLoop {
             let k = logits.shape[1], values = logits.scalars
             let predicted = (0..<batch.count).map { Predictions.argmax(values[($0 * k)..<(($0 + 1) * k)]) }
             try accuracy.update(predictions: predicted, scores: nil, targets: batch.labels)
+            for label in batch.labels { imagesPerClass[label] += 1 }
             lossSum += Double(loss.item) * Double(batch.count)
             seen += batch.count
             run.step += 1
@@ -79,6 +81,7 @@ public struct TrainingLoop {
             if stop { break }
         }
         if seen == 0 { throw WorkflowError.noReadableImages(iterator.badImages) }
+        try Self.checkEveryClassReadable(run, trained: imagesPerClass, skipped: iterator.badImages)
         run.skipped += iterator.badImages
         var figures: [String: Double] = [:]
         if !run.valItems.isEmpty {
@@ -109,6 +112,26 @@ public struct TrainingLoop {
             record.isBest = true
         }
         return (record, stop)
+    }
+
+    /// A class whose every training image failed to decode would train (and test) as if it were
+    /// not there: an error naming the class, not a quiet "100%".
+    static func checkEveryClassReadable(_ run: TrainingRun, trained: [Int], skipped: [BadImage]) throws {
+        guard !skipped.isEmpty else { return }
+        let bad = Set(skipped.map(\.path))
+        var total = [Int](repeating: 0, count: run.dataset.classes.count)
+        var failed = total
+        for item in run.trainItems {
+            total[item.label] += 1
+            if bad.contains(item.path) { failed[item.label] += 1 }
+        }
+        // No image of the class reached a batch, and its files failed to decode.
+        if let label = total.indices.first(where: { trained[$0] == 0 && failed[$0] > 0 }) {
+            let paths = Set(run.trainItems.filter { $0.label == label }.map(\.path))
+            let example = skipped.first { paths.contains($0.path) }
+            throw WorkflowError.classUnreadable(
+                name: run.dataset.classes[label], files: total[label], example: example.map { "\($0.path): \($0.reason)" } ?? "")
+        }
     }
 
     static func seconds(since start: ContinuousClock.Instant, _ clock: ContinuousClock) -> Double {

@@ -92,7 +92,7 @@ public struct SearchSpace: Sendable, Equatable, Codable {
         do {
             root = try Yams.compose(yaml: text)
         } catch {
-            let (line, detail) = ConfigurationFile.yamlProblem(error)
+            let (line, detail) = ConfigurationFile.yamlProblem(error, text: text)
             throw .inFile(file: path, line: line, key: "-", detail: "not valid YAML (\(detail))")
         }
         guard let mapping = root?.mapping, !mapping.isEmpty else {

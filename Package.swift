@@ -132,6 +132,24 @@ let package = Package(
             path: "Sources/vision"
         ),
 
+        // MARK: Fuzzing: the untrusted-input entry points as one library (replayed by the tests) and
+        // a runner that fuzz/run.sh builds with libFuzzer (-DFUZZING -sanitize=fuzzer); in normal
+        // builds the runner replays files.
+        .target(
+            name: "VisionFuzzTargets",
+            dependencies: ["SafeTensors", "VisionData", "VisionImage", "VisionWorkflow", "VisionYAMLModels"],
+            path: "fuzz/Targets"
+        ),
+        .target(
+            name: "CFuzzDriver",
+            path: "fuzz/Driver"
+        ),
+        .executableTarget(
+            name: "vision-fuzz",
+            dependencies: ["VisionFuzzTargets", "CFuzzDriver"],
+            path: "fuzz/Runner"
+        ),
+
         // MARK: Tests. Fixtures live in fixtures/ at the root, so that tests pass without ../shared.
         .target(
             name: "VisionTestSupport",
@@ -185,6 +203,11 @@ let package = Package(
             name: "VisionMetricsTests",
             dependencies: ["VisionMetrics", "VisionMetricAPI", "VisionTestSupport"],
             path: "Tests/VisionMetricsTests"
+        ),
+        .testTarget(
+            name: "VisionFuzzTests",
+            dependencies: ["VisionFuzzTargets", "VisionTestSupport"],
+            path: "Tests/VisionFuzzTests"
         ),
         .testTarget(
             name: "VisionCLITests",

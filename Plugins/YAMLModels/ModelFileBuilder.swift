@@ -14,10 +14,10 @@ struct ModelFileBuilder {
     /// Parameters counted so far, checked against `maximumParameters` before any is allocated.
     private(set) var parameters = 0
 
-    /// 2³⁰ parameters (4 GiB of weights) and 2²⁸ activation values per image (1 GiB): beyond
-    /// these a model file is refused instead of exhausting memory.
-    static let maximumParameters = 1 << 30
-    static let maximumActivations = 1 << 28
+    /// 2²⁷ parameters (512 MiB of weights; ResNet-50 has 25M) and 2²⁶ activation values per image
+    /// (256 MiB): beyond these a model file is refused instead of exhausting memory.
+    static let maximumParameters = 1 << 27
+    static let maximumActivations = 1 << 26
 
     /// Builds the classifier for an [N, channels, H, W] input.
     mutating func classifier(_ definition: ModelDefinition, inputChannels: Int, inputSize: InputSize) throws -> YAMLClassifier? {

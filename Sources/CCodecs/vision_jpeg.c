@@ -73,7 +73,7 @@ static void vc_jpeg_progress(j_common_ptr common) {
     j_decompress_ptr cinfo = (j_decompress_ptr)common;
     if (decoder->max_scans > 0 && cinfo->input_scan_number > (int)decoder->max_scans) {
         snprintf(decoder->error.message, sizeof decoder->error.message,
-                 "more than %u progressive scans", decoder->max_scans);
+                 "more than %u progressive scans (real photos have fewer than 20)", decoder->max_scans);
         decoder->limit_hit = 1;
         longjmp(decoder->error.jump, 1);
     }

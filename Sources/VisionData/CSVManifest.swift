@@ -91,9 +91,9 @@ public enum CSVManifest {
         return (path.hasPrefix("/") ? "/" : "") + parts.joined(separator: "/")
     }
 
-    struct Row {
-        var fields: [String]
-        var line: Int
+    public struct Row: Sendable {
+        public var fields: [String]
+        public var line: Int
     }
 
     /// RFC 4180 fields: commas, double quotes with "" escapes, LF or CRLF line ends, a UTF-8 BOM
@@ -102,7 +102,8 @@ public enum CSVManifest {
     /// short message instead of being echoed or scanned again and again.
     static let maximumFieldLength = 4096
 
-    static func parse(_ text: String, source: String) throws(DatasetError) -> [Row] {
+    /// The rows of a CSV text (quotes, doubled quotes, CRLF, a BOM), each with its line.
+    public static func parse(_ text: String, source: String) throws(DatasetError) -> [Row] {
         var rows: [Row] = []
         var fieldHasText = false  // a non-space character in the current unquoted field
         var fieldLength = 0

@@ -144,7 +144,7 @@ public enum ImageDecoder {
         if o1 || samples > options.maxImageBytes {
             throw .tooCostly(
                 path: source,
-                detail: "a \(width)×\(height) image needs about \(o1 ? "too many" : String(samples / 1_048_576 + 1)) MiB to decode, over the limit of \(options.maxImageBytes / 1_048_576) MiB")
+                detail: "a \(width)×\(height) image needs about \(o1 ? "too many" : String(samples / 1_048_576 + 1)) MiB to decode, over the limit of \(options.maxImageBytes / 1_048_576) MiB (raise --max-image-bytes if the file is trusted)")
         }
     }
 

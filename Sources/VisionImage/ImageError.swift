@@ -44,7 +44,7 @@ extension ImageError: LocalizedError, CustomStringConvertible {
             return
                 "\(path): \(width)×\(height) = \(width.multipliedReportingOverflow(by: height).overflow ? "too many" : String(width * height)) pixels is over the limit of \(limit) pixels (raise it with --max-pixels if the file is trusted)"
         case .tooCostly(let path, let detail):
-            return "\(path): refused: \(detail) (raise --max-image-bytes if the file is trusted)"
+            return "\(path): refused: \(detail)"
         case .outOfMemory(let path):
             return "\(path): out of memory while decoding"
         case .invalidImage(let detail):

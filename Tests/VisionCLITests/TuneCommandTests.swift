@@ -128,4 +128,45 @@ import VisionTestSupport
             #expect(!FileManager.default.fileExists(atPath: folder + "/t\(index)"), "\(arguments)")
         }
     }
+
+    /// Random search over a log range with 3-fold cross-validation, the model itself searched
+    /// (the simplest model is shown beside the best), and a budget that stops new trials but still refits.
+    @Test func randomFoldsModelsAndBudget() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        let tree = try WorkflowCommandTests.smallTree(["0", "1", "2"])
+        try "model: [linear, lenet]\nlr: {log: [0.001, 0.1]}\n".write(toFile: folder + "/space.yaml", atomically: true, encoding: .utf8)
+        let search = try CLI.run([
+            "tune", tree, "--image-size", "8", "--epochs", "2", "--space", folder + "/space.yaml", "--random", "4", "--folds", "3",
+            "--seed", "5", "--output", folder + "/random",
+        ])
+        #expect(search.status == 0, "\(search.standardError)")
+        let lines = try String(contentsOfFile: folder + "/random/trials.jsonl", encoding: .utf8).split(separator: "\n")
+        let records = lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(records.count == 4)
+        for record in records where record["status"] as? String == "ok" {
+            #expect((record["fold_scores"] as? [Double])?.count == 3)
+            let lr = (record["parameters"] as? [String: Any])?["lr"] as? Double ?? 0
+            #expect(lr >= 0.001 && lr <= 0.1)
+        }
+        let report = try String(contentsOfFile: folder + "/random/report.html", encoding: .utf8)
+        #expect(report.contains("simplest model") || Set(records.compactMap { ($0["parameters"] as? [String: Any])?["model"] as? String }).count == 1)
+        // The same seed draws the same trials.
+        let again = try CLI.run([
+            "tune", tree, "--image-size", "8", "--epochs", "1", "--space", folder + "/space.yaml", "--random", "4", "--seed", "5",
+            "--no-refit", "--output", folder + "/again", "--quiet",
+        ])
+        #expect(again.status == 0, "\(again.standardError)")
+        let first = try Self.rows(folder + "/random/trials.csv").map { [$0["model"] ?? "", $0["lr"] ?? ""] }
+        let second = try Self.rows(folder + "/again/trials.csv").map { [$0["model"] ?? "", $0["lr"] ?? ""] }
+        #expect(first == second)
+        // A budget spent by the first trial: no more start, the refit still runs.
+        let budget = try CLI.run([
+            "tune", tree, "--image-size", "8", "--epochs", "1", "--grid", "lr=0.01,0.02,0.03,0.04,0.05", "--budget", "0.01s",
+            "--output", folder + "/budget",
+        ])
+        #expect(budget.status == 0, "\(budget.standardError)")
+        #expect(budget.standardOutput.contains("budget of"))
+        #expect(try Self.rows(folder + "/budget/trials.csv").count < 5)
+        #expect(budget.standardOutput.contains("refit test: accuracy"))
+    }
 }

@@ -91,6 +91,11 @@ public enum SavedModel {
             default: throw .notAModelFile(path: path, detail: "\(error)")
             }
         }
+        return (file, try metadata(of: file, path: path))
+    }
+
+    /// The metadata of a parsed safetensors file (`path` names it in errors).
+    public static func metadata(of file: SafeTensors, path: String) throws(SavedModelError) -> SavedModelMetadata {
         guard let text = file.metadata[metadataKey] else {
             throw .notAModelFile(path: path, detail: "a safetensors file without vision's metadata")
         }
@@ -101,8 +106,8 @@ public enum SavedModel {
             throw .newerVersion(path: path, version: version, supported: SavedModelMetadata.currentFormatVersion)
         }
         do {
-            if version == 1 { return (file, try JSONDecoder().decode(LegacyModelMetadata.self, from: data).upgraded) }
-            return (file, try JSONDecoder().decode(SavedModelMetadata.self, from: data))
+            if version == 1 { return try JSONDecoder().decode(LegacyModelMetadata.self, from: data).upgraded }
+            return try JSONDecoder().decode(SavedModelMetadata.self, from: data)
         } catch {
             throw .notAModelFile(path: path, detail: "the metadata does not decode: \(error)")
         }

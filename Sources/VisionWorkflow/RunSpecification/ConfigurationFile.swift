@@ -15,6 +15,11 @@ public enum ConfigurationFile {
         } catch {
             throw .unreadable(file: path, detail: "cannot read the configuration file (\(error.localizedDescription))")
         }
+        return try parse(text, path: path)
+    }
+
+    /// The options in `text` (`path` names it in errors), each with its line.
+    public static func parse(_ text: String, path: String) throws(RunSpecificationError) -> (overrides: PluginConfiguration, lines: [String: Int]) {
         if let violation = YAMLAliasLimit.violation(in: text) { throw .inFile(file: path, line: 0, key: "-", detail: violation) }
         let root: Node?
         do {

@@ -2,7 +2,8 @@
 # Builds vision's fuzz runner with libFuzzer and AddressSanitizer, and fuzzes each
 # target: png, jpeg, safetensors, modelfile, yamlmodel, config, csv.
 #
-#   fuzz/run.sh [TARGET ...]         each for $RUNS executions (default 1000000) or $SECONDS_EACH s
+#   fuzz/run.sh [TARGET ...]         each for $RUNS executions (default 1000000), or fewer when
+#                                    $SECONDS_EACH seconds run out first
 #
 # Corpora start from fixtures/ and fuzz/seeds/ and grow in .build-fuzz/corpus/TARGET; a crash,
 # leak-free timeout or out-of-memory input lands in .build-fuzz/findings/TARGET/ (copy it into
@@ -41,7 +42,7 @@ summary=()
 for target in "${targets[@]}"; do
     seed "$target"
     limit=(-runs="$runs")
-    [ "$seconds" != 0 ] && limit=(-max_total_time="$seconds")
+    [ "$seconds" != 0 ] && limit+=(-max_total_time="$seconds")
     log=.build-fuzz/findings/$target/log.txt
     start=$(date +%s)
     set +e

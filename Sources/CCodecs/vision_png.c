@@ -101,6 +101,12 @@ static vc_status vc_png_check_chunk_lengths(const uint8_t *data, size_t size, ch
                           ((uint32_t)data[offset + 2] << 8) | (uint32_t)data[offset + 3];
         const uint8_t *type = data + offset + 4;
         size_t remaining = size - offset - 8;
+        for (int i = 0; i < 4; i++) {
+            int letter = (type[i] >= 'A' && type[i] <= 'Z') || (type[i] >= 'a' && type[i] <= 'z');
+            if (!letter) {
+                return VC_OK;  // not a chunk header: libpng reports the damage as it finds it
+            }
+        }
         int is_idat = memcmp(type, "IDAT", 4) == 0;
         if (!is_idat && (size_t)length > remaining) {
             snprintf(message, VC_MESSAGE_CAPACITY,

@@ -19,6 +19,9 @@ public struct LeNetModel: ConfigurableModelPlugin {
 
     public func minimumInputSize(for configuration: Configuration) -> InputSize { InputSize(4) }
 
+    /// fc1 reads the flattened maps: 64·(H/4)·(W/4)·128 weights. 360×360 keeps it near 2²⁶.
+    public func maximumInputSize(for configuration: Configuration) -> InputSize { InputSize(360) }
+
     public func build(
         classes: Int, inputChannels: Int, inputSize: InputSize, configuration: Configuration, generator: inout SeededGenerator
     ) throws -> ClassifierModel {

@@ -18,6 +18,9 @@ public struct LinearModel: ConfigurableModelPlugin {
 
     public func minimumInputSize(for configuration: Configuration) -> InputSize { InputSize(1) }
 
+    /// Every pixel feeds the first layer: its weights grow with the input.
+    public func maximumInputSize(for configuration: Configuration) -> InputSize { InputSize(256) }
+
     public func build(
         classes: Int, inputChannels: Int, inputSize: InputSize, configuration: Configuration, generator: inout SeededGenerator
     ) throws -> ClassifierModel {

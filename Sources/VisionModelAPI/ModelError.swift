@@ -7,6 +7,7 @@ public enum ModelError: Error, Equatable, Sendable {
     case duplicateName(name: String, source: String?)
     case invalidName(name: String)
     case inputTooSmall(model: String, minimum: InputSize, got: InputSize)
+    case inputTooLarge(model: String, maximum: InputSize, got: InputSize)
     case invalidClassCount(model: String, classes: Int)
     case invalidChannelCount(model: String, channels: Int)
     case invalidConfiguration(model: String, key: String, expected: String, found: String)
@@ -26,6 +27,8 @@ extension ModelError: CustomStringConvertible {
             return "\(source.map { "\($0): " } ?? "")a model named '\(name)' is already registered"
         case .invalidName(let name):
             return "cannot register model '\(name)': expected a name of lowercase letters, digits, '_', '-' or '.'"
+        case .inputTooLarge(let model, let maximum, let got):
+            return "model '\(model)': input \(got) is too large; it takes at most \(maximum) (height×width) before its weights or activations outgrow memory"
         case .inputTooSmall(let model, let minimum, let got):
             return "model '\(model)': input \(got) is too small; it takes at least \(minimum) (height×width)"
         case .invalidClassCount(let model, let classes):

@@ -28,6 +28,9 @@ public protocol ModelPlugin: Sendable {
     func resolveConfiguration(_ configuration: PluginConfiguration) throws -> PluginConfiguration
     /// The smallest input (height × width) the architecture takes with this configuration.
     func minimumInputSize(configuration: PluginConfiguration) throws -> InputSize
+    /// The largest input it takes: beyond it the weights or activations would not fit in memory
+    /// (a fully connected layer on flattened maps grows with the input). Checked before building.
+    func maximumInputSize(configuration: PluginConfiguration) throws -> InputSize
     /// Builds a freshly initialised classifier. Callers go through `ModelRegistry.make`, which
     /// checks classes, channels and input size first.
     func makeModel(
@@ -37,6 +40,7 @@ public protocol ModelPlugin: Sendable {
 
 extension ModelPlugin {
     public var source: String? { nil }
+    public func maximumInputSize(configuration: PluginConfiguration) throws -> InputSize { InputSize(ModelLimits.largestSide) }
     public var definition: ModelDefinitionDocument? { nil }
     /// `model 'resnet18'`: how errors name the plugin.
     public var owner: String { "model '\(name)'" }
@@ -48,6 +52,8 @@ public protocol ConfigurableModelPlugin: ModelPlugin {
     associatedtype Configuration: StrictDecodable & Encodable & Sendable
     /// The smallest input the architecture takes with `configuration`.
     func minimumInputSize(for configuration: Configuration) -> InputSize
+    /// The largest input it takes (default `ModelLimits.largestSide` a side).
+    func maximumInputSize(for configuration: Configuration) -> InputSize
     /// Builds the classifier, drawing every initial weight from `generator`.
     func build(
         classes: Int, inputChannels: Int, inputSize: InputSize, configuration: Configuration,
@@ -79,6 +85,12 @@ extension ConfigurableModelPlugin {
         minimumInputSize(for: try decode(configuration))
     }
 
+    public func maximumInputSize(for configuration: Configuration) -> InputSize { InputSize(ModelLimits.largestSide) }
+
+    public func maximumInputSize(configuration: PluginConfiguration) throws -> InputSize {
+        maximumInputSize(for: try decode(configuration))
+    }
+
     public func makeModel(
         classes: Int, inputChannels: Int, inputSize: InputSize, configuration: PluginConfiguration, seed: UInt64
     ) throws -> ClassifierModel {
@@ -87,6 +99,13 @@ extension ConfigurableModelPlugin {
             classes: classes, inputChannels: inputChannels, inputSize: inputSize, configuration: decode(configuration),
             generator: &generator)
     }
+}
+
+/// Sizes beyond which a model is refused before it is built.
+public enum ModelLimits {
+    /// 2048 a side: a convolutional network's activations at 2048×2048 already take gigabytes in
+    /// training on a CPU.
+    public static let largestSide = 2048
 }
 
 /// Range checks for configuration values, with errors naming the plugin and key.

@@ -74,6 +74,10 @@ public final class ModelRegistry: @unchecked Sendable {
         guard inputSize.covers(minimum) else {
             throw ModelError.inputTooSmall(model: plugin.name, minimum: minimum, got: inputSize)
         }
+        let maximum = try plugin.maximumInputSize(configuration: configuration)
+        guard maximum.covers(inputSize) else {
+            throw ModelError.inputTooLarge(model: plugin.name, maximum: maximum, got: inputSize)
+        }
     }
 
     /// Builds a classifier from a plugin, after `validate`.

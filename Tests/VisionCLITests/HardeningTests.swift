@@ -90,6 +90,18 @@ import VisionTestSupport
         #expect(nan.standardError.contains("tensor 'fc2.bias' holds nan"), "\(nan.standardError)")
     }
 
+    /// lenet's fully connected layer grows with the input: 3000×3000 would need 18 GB of weights.
+    @Test func anInputTooLargeForTheModelIsRefusedBeforeBuilding() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        let started = Date()
+        let lenet = try CLI.run(["train", Self.digits, "--model", "lenet", "--image-size", "3000", "--output", folder + "/a"])
+        #expect(lenet.status != 0)
+        #expect(lenet.standardError.contains("model 'lenet': input 3000×3000 is too large; it takes at most 360×360"), "\(lenet.standardError)")
+        let resnet = try CLI.run(["train", Self.digits, "--model", "resnet20", "--image-size", "4096x64", "--output", folder + "/b"])
+        #expect(resnet.standardError.contains("is too large; it takes at most 2048×2048"), "\(resnet.standardError)")
+        #expect(Date().timeIntervalSince(started) < 20)
+    }
+
     @Test func aSafetensorsHeaderWhoseByteCountOverflowsIsAnError() throws {
         // 2⁶² elements fit in Int; their byte count as F32 does not.
         let header = #"{"w":{"dtype":"F32","shape":[4611686018427387904],"data_offsets":[0,4]}}"#

@@ -75,6 +75,11 @@ enum OutputFolder {
 /// Text from files (class names, paths, metadata) made safe for a terminal: control characters
 /// (escape sequences, newlines, carriage returns) are shown as `\u{…}` instead of acting.
 enum TerminalText {
+    /// `text` with its own line breaks kept and every other control character escaped.
+    static func lines(_ text: String) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false).map { escaped(String($0)) }.joined(separator: "\n")
+    }
+
     static func escaped(_ text: String) -> String {
         var out = ""
         for scalar in text.unicodeScalars {

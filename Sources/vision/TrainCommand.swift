@@ -92,7 +92,7 @@ struct TrainCommand: ParsableCommand {
             guard !quiet else { return }
             // On a terminal, clear the progress bar's line first; flush each line so that
             // progress shows up promptly in logs and pipes.
-            print((onTerminal ? "\r\u{1B}[K" : "") + line)
+            print((onTerminal ? "\r\u{1B}[K" : "") + TerminalText.lines(line))
             fflush(nil)
         }
         // Ctrl-C: finish the step, save, exit cleanly (status 130); a second Ctrl-C stops at once

@@ -118,7 +118,7 @@ struct TuneCommand: ParsableCommand {
             models: try Registries.models(pluginDirectories: options.pluginDirectories), metrics: try Registries.metrics()
         ) { line in
             guard !quiet else { return }
-            print(line)
+            print(TerminalText.lines(line))
             fflush(nil)
         }
         // Everything a user can get wrong fails here, before the folder exists or any training starts.

@@ -112,6 +112,19 @@ import VisionTestSupport
         #expect(Set(first.prefix(4).map { $0["candidate"] ?? "" }) == Set(rows.filter { $0["round"] == "1" }.map { $0["candidate"] ?? "" }))
     }
 
+    /// A trial that fails (the loss explodes) is recorded with its reason; the search goes on.
+    @Test func aFailedTrialIsRecordedAndTheSearchGoesOn() throws {
+        let folder = try Fixtures.temporaryDirectory() + "/tune"
+        let tune = try CLI.run([
+            "tune", Self.digits, "--image-size", "8", "--epochs", "1", "--grid", "lr=10000000000,0.05", "--no-refit", "--output", folder,
+        ])
+        #expect(tune.status == 0, "\(tune.standardError)")
+        let rows = try Self.rows(folder + "/trials.csv")
+        #expect(rows.map { $0["status"] ?? "" } == ["failed", "ok"])
+        #expect(rows[0]["error"]?.contains("NaN or infinite") == true, "\(rows)")
+        #expect(tune.standardOutput.contains("best: trial 2"))
+    }
+
     @Test func badSearchesFailBeforeAnyTraining() throws {
         let folder = try Fixtures.temporaryDirectory()
         let cases: [([String], String)] = [

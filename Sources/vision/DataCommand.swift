@@ -90,7 +90,7 @@ struct DataInspectCommand: ParsableCommand {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             print(String(decoding: try encoder.encode(report), as: UTF8.self))
         } else {
-            print(AuditText.render(report))
+            print(TerminalText.lines(AuditText.render(report)))
         }
     }
 }
@@ -163,7 +163,7 @@ struct DataSplitCommand: ParsableCommand {
             let saved = try SplitDefinition.read(contentsOf: check)
             try saved.check(against: data)
             print("\(check): matches \(data.root) (\(data.items.count) files)")
-            print(SplitText.render(saved))
+            print(TerminalText.lines(SplitText.render(saved)))
             return
         }
         let split = Splitter.makeSplit(for: data, fractions: try dataset.fractions(), seed: dataset.seed)
@@ -171,7 +171,7 @@ struct DataSplitCommand: ParsableCommand {
             try split.write(to: output)
             print("wrote \(output)")
         }
-        print(SplitText.render(split))
+        print(TerminalText.lines(SplitText.render(split)))
     }
 }
 

@@ -63,8 +63,7 @@ public enum ModelBenchmark {
         for _ in 0..<max(blocks, 1) {
             let start = clock.now
             for _ in 0..<max(steps, 1) { try step() }
-            let elapsed = clock.now - start
-            perStep.append((Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18) / Double(max(steps, 1)))
+            perStep.append((clock.now - start).seconds / Double(max(steps, 1)))
         }
         perStep.sort()
         let median = perStep[perStep.count / 2]

@@ -135,14 +135,9 @@ final class ProgressBar: TrainingCallback {
         let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: max(24 - filled, 0))
         print(String(
             format: "\r epoch %d/%d %@ %d/%d  loss %.4f  acc %5.1f%%  %.0f img/s  ETA %@\u{1B}[K", p.epoch, p.epochs, bar, p.batch,
-            p.batches, p.loss, p.accuracy * 100, p.imagesPerSecond, Self.duration(p.secondsRemaining)), terminator: "")
+            p.batches, p.loss, p.accuracy * 100, p.imagesPerSecond, Duration.clock(p.secondsRemaining)), terminator: "")
         fflush(nil)
         return .proceed
-    }
-
-    static func duration(_ seconds: Double) -> String {
-        let s = Int(seconds.rounded())
-        return s >= 3600 ? String(format: "%dh%02dm", s / 3600, s % 3600 / 60) : String(format: "%d:%02d", s / 60, s % 60)
     }
 }
 

@@ -9,17 +9,35 @@ public enum ConfigurationFile {
     /// The options in the file at `path`, as overrides for `TrainingConfiguration.applying(_:)`,
     /// each with the line it is on.
     public static func read(_ path: String) throws(RunSpecificationError) -> (overrides: PluginConfiguration, lines: [String: Int]) {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw .unreadable(file: path, detail: "cannot read the configuration file (\(error.localizedDescription))")
-        }
-        return try parse(text, path: path)
+        try parse(try text(of: path, what: "the configuration file"), path: path)
     }
 
     /// The options in `text` (`path` names it in errors), each with its line.
     public static func parse(_ text: String, path: String) throws(RunSpecificationError) -> (overrides: PluginConfiguration, lines: [String: Int]) {
+        var overrides: PluginConfiguration = [:]
+        var lines: [String: Int] = [:]
+        for entry in try entries(of: text, path: path, expected: "a mapping of option: value") {
+            lines[entry.key] = entry.line
+            overrides[entry.key] = entry.value
+        }
+        return (overrides, lines)
+    }
+
+    /// A file's text, or an error naming the file and `what` it was to be.
+    static func text(of path: String, what: String) throws(RunSpecificationError) -> String {
+        do {
+            return try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw .unreadable(file: path, detail: "cannot read \(what) (\(error.localizedDescription))")
+        }
+    }
+
+    /// The top-level `key: value` pairs of a YAML document, in order, with their lines: the
+    /// alias cap, syntax errors as one line, and a document that is not a mapping, handled once
+    /// for configuration files and search spaces. An empty document has no entries.
+    static func entries(of text: String, path: String, expected: String) throws(RunSpecificationError)
+        -> [(key: String, line: Int, value: JSONValue)]
+    {
         if let violation = YAMLAliasLimit.violation(in: text) { throw .inFile(file: path, line: 0, key: "-", detail: violation) }
         let root: Node?
         do {
@@ -28,18 +46,9 @@ public enum ConfigurationFile {
             let (line, detail) = yamlProblem(error, text: text)
             throw .inFile(file: path, line: line, key: "-", detail: "not valid YAML (\(detail))")
         }
-        guard let root else { return ([:], [:]) }
-        guard let mapping = root.mapping else {
-            throw .inFile(file: path, line: root.mark?.line ?? 1, key: "-", detail: "expected a mapping of option: value")
-        }
-        var overrides: PluginConfiguration = [:]
-        var lines: [String: Int] = [:]
-        for (keyNode, valueNode) in mapping {
-            let key = keyNode.string ?? "?"
-            lines[key] = keyNode.mark?.line ?? 0
-            overrides[key] = value(of: valueNode)
-        }
-        return (overrides, lines)
+        guard let root else { return [] }
+        guard let mapping = root.mapping else { throw .inFile(file: path, line: root.mark?.line ?? 1, key: "-", detail: "expected \(expected)") }
+        return mapping.map { keyNode, valueNode in (keyNode.string ?? "?", keyNode.mark?.line ?? 0, value(of: valueNode)) }
     }
 
     /// `base` with the file at `path` applied; an error names the file, line and key.

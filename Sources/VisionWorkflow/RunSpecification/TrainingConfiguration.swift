@@ -130,9 +130,6 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable, StrictDecodab
         }
         try require(!monitor.isEmpty, "monitor", "a metric name such as val_accuracy, val_loss or f1_macro", monitor)
     }
-
-    /// The `model` + `model_config` pair as the model API's request.
-    public var modelConfiguration: PluginConfiguration { modelConfig }
 }
 
 extension RunSpecificationError {

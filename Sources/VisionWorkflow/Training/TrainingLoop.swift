@@ -135,7 +135,6 @@ public struct TrainingLoop {
     }
 
     static func seconds(since start: ContinuousClock.Instant, _ clock: ContinuousClock) -> Double {
-        let elapsed = clock.now - start
-        return max(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18, 1e-9)
+        max((clock.now - start).seconds, 1e-9)
     }
 }

@@ -1,7 +1,6 @@
 import Foundation
 import VisionData
 import VisionModelAPI
-import Yams
 
 /// What a search varies: training options (`lr`, `batch_size`, `model`, …) and model
 /// configuration keys (`model_config.width`), each over a list of values, an integer or float
@@ -81,30 +80,14 @@ public struct SearchSpace: Sendable, Equatable, Codable {
 
     /// A YAML (or JSON) space file; errors name the file, the line and the key.
     public static func read(_ path: String) throws(RunSpecificationError) -> SearchSpace {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw .unreadable(file: path, detail: "cannot read the search space (\(error.localizedDescription))")
-        }
-        if let violation = YAMLAliasLimit.violation(in: text) { throw .inFile(file: path, line: 0, key: "-", detail: violation) }
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: text)
-        } catch {
-            let (line, detail) = ConfigurationFile.yamlProblem(error, text: text)
-            throw .inFile(file: path, line: line, key: "-", detail: "not valid YAML (\(detail))")
-        }
-        guard let mapping = root?.mapping, !mapping.isEmpty else {
-            throw .inFile(file: path, line: root?.mark?.line ?? 1, key: "-", detail: "expected a mapping of option: values")
-        }
+        let text = try ConfigurationFile.text(of: path, what: "the search space")
+        let entries = try ConfigurationFile.entries(of: text, path: path, expected: "a mapping of option: values")
+        guard !entries.isEmpty else { throw .inFile(file: path, line: 1, key: "-", detail: "expected a mapping of option: values") }
         var dimensions: [Dimension] = []
-        for (keyNode, valueNode) in mapping {
-            let key = keyNode.string ?? "?"
-            let line = keyNode.mark?.line ?? 0
+        for (key, line, value) in entries {
             do {
                 try checkKey(key)
-                dimensions.append(Dimension(key: key, domain: try domain(ConfigurationFile.value(of: valueNode), key: key)))
+                dimensions.append(Dimension(key: key, domain: try domain(value, key: key)))
             } catch {
                 throw .inFile(file: path, line: line, key: key, detail: error.detail)
             }

@@ -104,7 +104,7 @@ public final class Tuner {
             if round > 0 && !plan.trials.contains(where: { $0.round == round }) {
                 // Promote the best of the previous round (failed trials last).
                 let previous = records.values.filter { $0.round == round - 1 }
-                let ranked = previous.sorted { better($0, than: $1, higherIsBetter: monitor.higherIsBetter) }
+                let ranked = previous.sorted { Self.better($0, than: $1, higherIsBetter: monitor.higherIsBetter) }
                 let keep = ranked.prefix(specification.promoted(previous.count)).filter { $0.status == .ok }
                 guard !keep.isEmpty else { break }
                 let firstID = (plan.trials.map(\.id).max() ?? 0) + 1
@@ -116,7 +116,7 @@ public final class Tuner {
             for trial in plan.trials where trial.round == round && records[trial.id] == nil {
                 let spent = records.values.reduce(0) { $0 + $1.seconds }
                 if let budget = specification.budgetSeconds, spent >= budget {
-                    log("budget of \(Self.duration(budget)) spent: no more trials start")
+                    log("budget of \(Duration.clock(budget)) spent: no more trials start")
                     break rounds
                 }
                 let record = runTrial(trial, point: plan.candidates[trial.candidate], dataset: dataset, split: split, monitor: monitor)
@@ -150,7 +150,7 @@ public final class Tuner {
             log("simplest model searched: trial \(baseline.id) \(Self.describe(baseline.parameters)) → \(monitor.key) \(Self.format(baseline.score))")
         }
         var result = TuningResult(records: all, best: best, baseline: baseline, refit: nil, monitor: monitor.key)
-        if specification.refit { result.refit = try refit(bestConfiguration, dataset: dataset, split: split) }
+        if specification.refit { result.refit = try refit(bestConfiguration, dataset: dataset, split: split, monitor: monitor) }
         try TuningReport.write(to: path("report.html"), result: result, plan: plan, space: specification.space)
         log("report: \(path("report.html"))")
         return result
@@ -237,14 +237,15 @@ public final class Tuner {
         } catch {
             record.error = "\(error)"
         }
-        let elapsed = clock.now - started
-        record.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        record.seconds = (clock.now - started).seconds
         return record
     }
 
     /// Trains `configuration` on train + val (no validation: the last epoch is the model) and
     /// tests it on the test split: the only time the search reads the test split.
-    func refit(_ configuration: TrainingConfiguration, dataset: Dataset, split: SplitDefinition) throws -> TrainingResult? {
+    func refit(_ configuration: TrainingConfiguration, dataset: Dataset, split: SplitDefinition, monitor: MetricValueName) throws
+        -> TrainingResult?
+    {
         guard split.entries.contains(where: { $0.split == .test }) else {
             log("refit skipped: the data has no test split to evaluate it on")
             return nil
@@ -260,7 +261,8 @@ public final class Tuner {
         log("refit: the best configuration on train + val (\(configuration.epochs) epochs); the test split is used now, for the first and only time")
         let result = try Trainer(request, models: models, metrics: metrics, log: { _ in }).run()
         if let evaluation = result.evaluation {
-            let key = String(MetricValueNameKey.strip(specification.base.monitor))
+            // Evaluations name values without the `val_` prefix (`f1_macro`, `loss`).
+            let key = String(monitor.key.dropFirst("val_".count))
             let value = evaluation.values[key] ?? .nan
             let monitored = key == "accuracy" ? "" : String(format: ", %@ %.4f", key, value)
             log(String(format: "refit test: accuracy %.2f%%%@ on %d images the search never used (model: %@)", evaluation.accuracy * 100,
@@ -314,7 +316,7 @@ public final class Tuner {
     // MARK: Ranking
 
     /// Whether `a` ranks before `b`: succeeded before failed, then by score in the monitor's direction.
-    func better(_ a: TrialRecord, than b: TrialRecord, higherIsBetter: Bool) -> Bool {
+    static func better(_ a: TrialRecord, than b: TrialRecord, higherIsBetter: Bool) -> Bool {
         switch (a.score, b.score) {
         case let (x?, y?): return x != y ? (higherIsBetter ? x > y : x < y) : a.id < b.id
         case (.some, nil): return true
@@ -324,7 +326,7 @@ public final class Tuner {
     }
 
     func bestRecord(_ records: [TrialRecord], higherIsBetter: Bool) -> TrialRecord? {
-        records.filter { $0.status == .ok }.sorted { better($0, than: $1, higherIsBetter: higherIsBetter) }.first
+        records.filter { $0.status == .ok }.sorted { Self.better($0, than: $1, higherIsBetter: higherIsBetter) }.first
     }
 
     /// The best succeeded trial among those whose model has the fewest parameters.
@@ -339,7 +341,7 @@ public final class Tuner {
         let outcome = r.status == .ok ? "\(monitor.key) \(Self.format(r.score))" : "failed: \(r.error ?? "")"
         let bestText = best.map { "best \(Self.format($0.score)) (trial \($0.id))" } ?? "no success yet"
         let planned = plan.roundEpochs.indices.reduce(0) { $0 + promotedCount(after: $1, plan.candidates.count) }
-        return "trial \(r.id)/\(planned)\(rounds): \(Self.describe(r.parameters)) → \(outcome) in \(Self.duration(r.seconds)); \(bestText); ETA \(Self.duration(eta))"
+        return "trial \(r.id)/\(planned)\(rounds): \(Self.describe(r.parameters)) → \(outcome) in \(Duration.clock(r.seconds)); \(bestText); ETA \(Duration.clock(eta))"
     }
 
     /// `batch_size=32 lr=0.01`, keys sorted.
@@ -356,16 +358,6 @@ public final class Tuner {
     }
 
     static func format(_ value: Double?) -> String { value.map { String(format: "%.4f", $0) } ?? "-" }
-
-    static func duration(_ seconds: Double) -> String {
-        let s = Int(seconds.rounded())
-        return s >= 3600 ? String(format: "%dh%02dm", s / 3600, s % 3600 / 60) : String(format: "%d:%02d", s / 60, s % 60)
-    }
-}
-
-/// The value name without the `val_` prefix (`val_f1_macro` → `f1_macro`), as evaluations name it.
-enum MetricValueNameKey {
-    static func strip(_ name: String) -> Substring { name.hasPrefix("val_") ? name.dropFirst(4) : Substring(name) }
 }
 
 /// Why a search could not give an answer.

@@ -32,23 +32,17 @@ public enum TuningReport {
 
     static func page(result: TuningResult, plan: TuningPlan, space: SearchSpace) -> String {
         let keys = space.dimensions.map(\.key)
-        let sorted = result.records.sorted { a, b in
-            switch (a.score, b.score) {
-            case let (x?, y?): return plan.higherIsBetter ? x > y : x < y
-            case (.some, nil): return true
-            default: return false
-            }
-        }
-        var table = "<table><tr><th>trial</th><th>round</th>" + keys.map { "<th>\(escape($0))</th>" }.joined()
-            + "<th>\(escape(plan.monitor))</th><th>epochs</th><th>seconds</th><th>parameters</th><th></th></tr>"
+        let sorted = result.records.sorted { Tuner.better($0, than: $1, higherIsBetter: plan.higherIsBetter) }
+        var table = "<table><tr><th>trial</th><th>round</th>" + keys.map { "<th>\(RunReport.escape($0))</th>" }.joined()
+            + "<th>\(RunReport.escape(plan.monitor))</th><th>epochs</th><th>seconds</th><th>parameters</th><th></th></tr>"
         for r in sorted {
             var mark = r.id == result.best.id ? "best" : ""
             if r.id == result.baseline?.id { mark += mark.isEmpty ? "simplest model" : ", simplest model" }
             let outcome = r.status == .ok ? Tuner.format(r.score) : "failed"
             table += "<tr class=\"\(r.id == result.best.id ? "best" : "")\"><td>\(r.id)</td><td>\(r.round + 1)</td>"
-                + keys.map { "<td>\(escape(r.parameters[$0].map(Tuner.shortValue) ?? ""))</td>" }.joined()
+                + keys.map { "<td>\(RunReport.escape(r.parameters[$0].map(Tuner.shortValue) ?? ""))</td>" }.joined()
                 + "<td>\(outcome)</td><td>\(r.epochsRun)/\(r.epochs)</td><td>\(String(format: "%.1f", r.seconds))</td>"
-                + "<td>\(r.modelParameters.map(String.init) ?? "")</td><td>\(escape(mark.isEmpty ? (r.error ?? "") : mark))</td></tr>"
+                + "<td>\(r.modelParameters.map(String.init) ?? "")</td><td>\(RunReport.escape(mark.isEmpty ? (r.error ?? "") : mark))</td></tr>"
         }
         table += "</table>"
         var plots = ""
@@ -77,11 +71,11 @@ public enum TuningReport {
             table{border-collapse:collapse} td,th{border:1px solid #ddd;padding:3px 8px;text-align:left} tr.best td{background:#e6f0fa}
             .plots{display:flex;gap:18px;flex-wrap:wrap} h2{font-size:17px;margin:24px 0 8px}
             </style></head><body>
-            <h1>Tuning: \(result.records.count) trials, \(epochs) epochs, monitor \(escape(plan.monitor))</h1>
-            <p>Best: trial \(result.best.id) (\(escape(Tuner.describe(result.best.parameters)))), \(escape(plan.monitor)) \(Tuner.format(result.best.score)) on validation.</p>
+            <h1>Tuning: \(result.records.count) trials, \(epochs) epochs, monitor \(RunReport.escape(plan.monitor))</h1>
+            <p>Best: trial \(result.best.id) (\(RunReport.escape(Tuner.describe(result.best.parameters)))), \(RunReport.escape(plan.monitor)) \(Tuner.format(result.best.score)) on validation.</p>
             \(refit)
             <h2>Trials, best first</h2>\(table)
-            <h2>\(escape(plan.monitor)) against each parameter</h2><div class="plots">\(plots)</div>
+            <h2>\(RunReport.escape(plan.monitor)) against each parameter</h2><div class="plots">\(plots)</div>
             \(rounds)
             </body></html>
             """
@@ -111,7 +105,7 @@ public enum TuningReport {
         func px(_ v: Double) -> Double { left + (xHigh == xLow ? 0.5 : (v - xLow) / (xHigh - xLow)) * (width - left - right) }
         func py(_ v: Double) -> Double { top + (1 - (yHigh == yLow ? 0.5 : (v - yLow) / (yHigh - yLow))) * (height - top - bottom) }
         var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" font-size=\"11\">"
-        svg += "<text x=\"\(left)\" y=\"14\" font-weight=\"bold\">\(escape(dimension.key))\(logScale ? " (log)" : "")</text>"
+        svg += "<text x=\"\(left)\" y=\"14\" font-weight=\"bold\">\(RunReport.escape(dimension.key))\(logScale ? " (log)" : "")</text>"
         svg += "<text x=\"4\" y=\"\(py(yHigh) + 4)\">\(String(format: "%.3f", yHigh))</text><text x=\"4\" y=\"\(py(yLow) + 4)\">\(String(format: "%.3f", yLow))</text>"
         for (xv, yv) in zip(xs, ys) {
             svg += "<circle cx=\"\(px(xv))\" cy=\"\(py(yv))\" r=\"4\" fill=\"#1f77b4\" fill-opacity=\"0.7\"/>"
@@ -121,13 +115,9 @@ public enum TuningReport {
             svg += "<text x=\"\(left)\" y=\"\(height - 8)\">\(label(xLow))</text><text x=\"\(width - right)\" y=\"\(height - 8)\" text-anchor=\"end\">\(label(xHigh))</text>"
         } else {
             for (index, name) in categories.enumerated() {
-                svg += "<text x=\"\(px(Double(index)))\" y=\"\(height - 8)\" text-anchor=\"middle\">\(escape(name))</text>"
+                svg += "<text x=\"\(px(Double(index)))\" y=\"\(height - 8)\" text-anchor=\"middle\">\(RunReport.escape(name))</text>"
             }
         }
         return svg + "</svg>"
-    }
-
-    static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
     }
 }

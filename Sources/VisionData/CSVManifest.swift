@@ -62,7 +62,11 @@ public enum CSVManifest {
                 throw .manifestUnknownLabel(path: path, line: row.line, label: row.label, known: classes)
             }
             let full = row.relative.hasPrefix("/") ? row.relative : base + "/" + row.relative
-            guard FolderWalker.kind(of: full) == .file else {
+            let kind = FolderWalker.kind(of: full)
+            if kind == .folder || (kind == .other && FileManager.default.fileExists(atPath: full)) {
+                throw .manifestMalformedRow(path: path, line: row.line, detail: "\(row.relative): not a regular file (a folder, FIFO, device or socket)")
+            }
+            guard kind == .file else {
                 throw .manifestMissingFile(path: path, line: row.line, file: row.relative)
             }
             items.append(DatasetItem(path: full, relativePath: row.relative, label: label, presetSplit: row.split))

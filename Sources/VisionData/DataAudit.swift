@@ -14,11 +14,14 @@ public enum DataAudit {
         /// Largest dHash Hamming distance that counts as a near-duplicate (of 64 bits).
         public var nearDuplicateThreshold: Int
         public var threads: Int
+        /// What one image's decode may cost; an image over them is reported as unreadable.
+        public var limits: DecodeLimits
 
         public init(
             seed: UInt64 = 0, fractions: SplitFractions = .standard, split: SplitDefinition? = nil,
-            nearDuplicateThreshold: Int = 3, threads: Int = 2
+            nearDuplicateThreshold: Int = 3, threads: Int = 2, limits: DecodeLimits = .standard
         ) {
+            self.limits = limits
             self.seed = seed
             self.fractions = fractions
             self.split = split
@@ -42,7 +45,7 @@ public enum DataAudit {
     public static func run(_ dataset: Dataset, options: Options = Options()) throws(DatasetError) -> AuditReport {
         let splitDefinition = options.split ?? Splitter.makeSplit(for: dataset, fractions: options.fractions, seed: options.seed)
         let splits = try splitDefinition.assignments(for: dataset)
-        let facts = examine(dataset.items.map(\.path), threads: max(options.threads, 1))
+        let facts = examine(dataset.items.map(\.path), threads: max(options.threads, 1), limits: options.limits)
 
         let counts = dataset.classCounts
         var report = AuditReport(
@@ -134,29 +137,25 @@ public enum DataAudit {
     }
 
     /// Reads, hashes and decodes each file; `threads` workers take interleaved files.
-    static func examine(_ paths: [String], threads: Int) -> [FileFacts] {
+    static func examine(_ paths: [String], threads: Int, limits: DecodeLimits) -> [FileFacts] {
         let results = FactsStore(count: paths.count)
         let workers = min(threads, max(paths.count, 1))
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
             var index = worker
             while index < paths.count {
-                results.set(index, facts(for: paths[index]))
+                results.set(index, facts(for: paths[index], limits: limits))
                 index += workers
             }
         }
         return results.values
     }
 
-    static func facts(for path: String) -> FileFacts {
+    static func facts(for path: String, limits: DecodeLimits) -> FileFacts {
         var fact = FileFacts()
-        guard let data = FileManager.default.contents(atPath: path) else {
-            fact.error = "cannot be read"
-            return fact
-        }
-        let bytes = [UInt8](data)
-        fact.sha = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
         do {
-            let decoded = try ImageDecoder.decode(bytes, source: path, options: DecodeOptions(layout: .rgb))
+            let bytes = try FileBytes.read(path, maxBytes: limits.imageBytes)
+            fact.sha = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+            let decoded = try ImageDecoder.decode(bytes, source: path, options: DecodeOptions(layout: .rgb, limits: limits))
             let image = decoded.image
             fact.format = decoded.format.rawValue
             fact.channels = decoded.storedChannels

@@ -77,7 +77,7 @@ public final class DataLoader: Sendable {
         samples.reserveCapacity(end - start)
         var bad: [BadImage] = []
         let hint = transform.decodeSizeHint
-        let decodeOptions = DecodeOptions(layout: options.layout, sizeHint: hint, pixelLimit: options.pixelLimit)
+        let decodeOptions = DecodeOptions(layout: options.layout, sizeHint: hint, limits: options.limits)
         for position in start..<end {
             let (itemIndex, stream) = plan[position]
             let item = items[itemIndex]

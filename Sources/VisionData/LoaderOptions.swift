@@ -21,12 +21,13 @@ public struct LoaderOptions: Sendable {
     public var onBadImage: BadImagePolicy
     /// Channels to decode to.
     public var layout: ChannelLayout
-    public var pixelLimit: Int
+    /// What one image's decode may cost; an image over them is a bad image.
+    public var limits: DecodeLimits
 
     public init(
         batchSize: Int = 64, shuffle: Bool = true, dropLast: Bool = false, classBalanced: Bool = false, seed: UInt64 = 0,
         workers: Int = 2, prefetch: Int = 4, rank: Int = 0, worldSize: Int = 1, onBadImage: BadImagePolicy = .skip,
-        layout: ChannelLayout = .rgb, pixelLimit: Int = DecodeOptions.defaultPixelLimit
+        layout: ChannelLayout = .rgb, limits: DecodeLimits = .standard
     ) {
         self.batchSize = batchSize
         self.shuffle = shuffle
@@ -39,7 +40,7 @@ public struct LoaderOptions: Sendable {
         self.worldSize = worldSize
         self.onBadImage = onBadImage
         self.layout = layout
-        self.pixelLimit = pixelLimit
+        self.limits = limits
     }
 
     func validate() throws(LoaderError) {

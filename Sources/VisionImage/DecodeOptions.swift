@@ -19,63 +19,55 @@ public enum ChannelLayout: String, Sendable, Codable, CaseIterable {
 
 /// How to decode: channel layout, size hint, safety limits, and what to do with damaged files.
 public struct DecodeOptions: Sendable, Equatable {
-    /// Pillow's default decompression-bomb limit (`Image.MAX_IMAGE_PIXELS`): 1024 × 1024 × 1024 / 4 / 3.
-    public static let defaultPixelLimit = 178_956_970
-
     public var layout: ChannelLayout
     /// The image will be resized to at least this size next: the decoder may return a smaller
     /// image than stored (JPEG DCT scaling by 1/2, 1/4 or 1/8) as long as both sides stay at or
     /// above it. Given for the upright image (after EXIF orientation).
     public var sizeHint: (width: Int, height: Int)?
-    /// Files whose header declares more pixels than this are refused before any pixel buffer is
-    /// allocated.
-    public var pixelLimit: Int
     /// Apply the EXIF orientation so that pixels come out upright.
     public var applyOrientation: Bool
     /// A truncated file is an error by default. When true, the decoder returns what it could
     /// decode (PNG: missing rows are zero; JPEG: libjpeg's grey fill) and marks it `isTruncated`,
     /// as Pillow's `LOAD_TRUNCATED_IMAGES` does. Corrupt data stays an error.
     public var allowTruncated: Bool
-    /// The memory one decode may use, in bytes: the pixel buffers (samples × channels × bytes per
-    /// sample, with the conversions' copies) checked from the header before anything is
-    /// allocated, and libjpeg's working memory (a progressive JPEG's coefficient buffers).
-    public var maxImageBytes: Int
-    /// At most this many progressive JPEG scans (a tiny file with thousands of scans takes minutes).
-    public var maxScans: Int
-    /// A JPEG decode stops after this many seconds.
-    public var timeLimit: Double
+    /// Pixels, bytes, scans and seconds one decode may cost.
+    public var limits: DecodeLimits
 
-    /// 512 MiB per image: a 64-megapixel RGB photo fits; a bomb does not.
-    public static let defaultMaxImageBytes = 512 << 20
-    /// libjpeg-turbo's advice for untrusted files is a few hundred at most; real files have ≤ 20.
-    public static let defaultMaxScans = 200
-    public static let defaultTimeLimit = 10.0
+    public var pixelLimit: Int {
+        get { limits.pixels }
+        set { limits.pixels = newValue }
+    }
+    public var maxImageBytes: Int {
+        get { limits.imageBytes }
+        set { limits.imageBytes = newValue }
+    }
+    public var maxScans: Int {
+        get { limits.scans }
+        set { limits.scans = newValue }
+    }
+    public var timeLimit: Double {
+        get { limits.seconds }
+        set { limits.seconds = newValue }
+    }
 
     public init(
         layout: ChannelLayout = .asStored,
         sizeHint: (width: Int, height: Int)? = nil,
-        pixelLimit: Int = DecodeOptions.defaultPixelLimit,
+        limits: DecodeLimits = .standard,
         applyOrientation: Bool = true,
-        allowTruncated: Bool = false,
-        maxImageBytes: Int = DecodeOptions.defaultMaxImageBytes,
-        maxScans: Int = DecodeOptions.defaultMaxScans,
-        timeLimit: Double = DecodeOptions.defaultTimeLimit
+        allowTruncated: Bool = false
     ) {
         self.layout = layout
         self.sizeHint = sizeHint
-        self.pixelLimit = pixelLimit
+        self.limits = limits
         self.applyOrientation = applyOrientation
         self.allowTruncated = allowTruncated
-        self.maxImageBytes = maxImageBytes
-        self.maxScans = maxScans
-        self.timeLimit = timeLimit
     }
 
     public static func == (lhs: DecodeOptions, rhs: DecodeOptions) -> Bool {
         lhs.layout == rhs.layout && lhs.sizeHint?.width == rhs.sizeHint?.width
             && lhs.sizeHint?.height == rhs.sizeHint?.height && lhs.pixelLimit == rhs.pixelLimit
-            && lhs.applyOrientation == rhs.applyOrientation && lhs.allowTruncated == rhs.allowTruncated
-            && lhs.maxImageBytes == rhs.maxImageBytes && lhs.maxScans == rhs.maxScans && lhs.timeLimit == rhs.timeLimit
+            && lhs.applyOrientation == rhs.applyOrientation && lhs.allowTruncated == rhs.allowTruncated && lhs.limits == rhs.limits
     }
 }
 

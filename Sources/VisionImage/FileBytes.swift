@@ -5,9 +5,10 @@
 #endif
 
 /// Reads whole files with POSIX calls, so that each failure becomes an `ImageError` naming the
-/// path and the reason (missing, a directory, permission denied ...).
-enum FileBytes {
-    static func read(_ path: String) throws(ImageError) -> [UInt8] {
+/// path and the reason (missing, a directory, permission denied ...). FIFOs, devices and sockets
+/// are refused without blocking, and a file over `maxBytes` without being read.
+public enum FileBytes {
+    public static func read(_ path: String, maxBytes: Int = .max) throws(ImageError) -> [UInt8] {
         // Non-blocking, so that a FIFO or a device cannot hang the open; fstat then refuses them.
         let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard descriptor >= 0 else { throw openError(path: path, code: errno) }
@@ -22,6 +23,10 @@ enum FileBytes {
         }
         let size = Int(status.st_size)
         if size == 0 { throw .emptyFile(path: path) }
+        if size > maxBytes {
+            throw .tooCostly(
+                path: path, detail: "the file is \(size / 1_048_576 + 1) MiB, over the limit of \(maxBytes / 1_048_576) MiB per image (raise --max-image-bytes if the file is trusted)")
+        }
         var failure: Int32 = 0
         var got = 0
         let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in

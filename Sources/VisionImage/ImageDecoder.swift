@@ -8,7 +8,8 @@ public enum ImageDecoder {
     public static func decode(contentsOf path: String, options: DecodeOptions = DecodeOptions())
         throws(ImageError) -> DecodedImage
     {
-        let bytes = try FileBytes.read(path)
+        // No legitimate PNG or JPEG is larger than its decoded pixels' budget.
+        let bytes = try FileBytes.read(path, maxBytes: options.limits.imageBytes)
         return try decode(bytes, source: path, options: options)
     }
 

@@ -97,6 +97,23 @@ public final class ModelRegistry: @unchecked Sendable {
         return model
     }
 
+    /// The parameter count `make` would allocate for `classes` classes, measured without building
+    /// that model: a classifier's parameters grow with the class count only in its head (count =
+    /// a + b × classes), so two models of one and two classes give a and b. A model file naming
+    /// a million classes is refused from this before the head's gigabytes exist.
+    public func estimatedParameterCount(
+        _ plugin: any ModelPlugin, classes: Int, inputChannels: Int, inputSize: InputSize, configuration: PluginConfiguration = [:]
+    ) throws -> Int {
+        let one = try make(plugin, classes: 1, inputChannels: inputChannels, inputSize: inputSize, configuration: configuration)
+            .parameterCount
+        let two = try make(plugin, classes: 2, inputChannels: inputChannels, inputSize: inputSize, configuration: configuration)
+            .parameterCount
+        let perClass = max(two - one, 0)
+        let (head, overflow) = perClass.multipliedReportingOverflow(by: max(classes - 1, 0))
+        let (total, overflow2) = one.addingReportingOverflow(head)
+        return overflow || overflow2 ? .max : total
+    }
+
     /// Builds the classifier a specification names.
     public func make(
         _ specification: ModelSpecification, classes: Int, inputChannels: Int, inputSize: InputSize, seed: UInt64 = 0

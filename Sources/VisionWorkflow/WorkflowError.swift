@@ -7,6 +7,8 @@ public enum WorkflowError: Error, Equatable, CustomStringConvertible {
     case unknownClasses([String])
     case noImages(split: String)
     case classUnreadable(name: String, files: Int, example: String)
+    /// One image's forward pass would need more memory than allowed.
+    case tooMuchMemory(path: String, model: String, input: String, bytesPerImage: Int, budget: Int)
 
     public var description: String {
         switch self {
@@ -17,6 +19,9 @@ public enum WorkflowError: Error, Equatable, CustomStringConvertible {
         case .noImages(let split): return "no images in the \(split) split of the data"
         case .classUnreadable(let name, let files, let example):
             return "none of the \(files) training images of class '\(name)' could be read (\(example))"
+        case .tooMuchMemory(let path, let model, let input, let bytes, let budget):
+            let needed = bytes == .max ? "more than can be counted" : "about \(bytes / 1_048_576 + 1) MiB"
+            return "\(path): model '\(model)' at \(input) needs \(needed) of activations per image, over the limit of \(budget / 1_048_576) MiB (raise --max-activation-bytes if the file is trusted)"
         }
     }
 }

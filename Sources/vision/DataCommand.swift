@@ -65,6 +65,8 @@ struct DataInspectCommand: ParsableCommand {
     @Option(help: "Audit this saved split (JSON from `vision data split`) instead of a fresh one.")
     var split: String?
 
+    @OptionGroup(title: "Image limits (an image over them is reported as unreadable)") var decodeLimits: DecodeLimitOptions
+
     @Option(name: .customLong("near-threshold"), help: "Largest perceptual-hash distance (bits of 64) for a near duplicate.")
     var nearThreshold = 3
 
@@ -83,7 +85,8 @@ struct DataInspectCommand: ParsableCommand {
         let data = try dataset.load()
         let saved = try split.map { try SplitDefinition.read(contentsOf: $0) }
         let options = DataAudit.Options(
-            seed: dataset.seed, fractions: try dataset.fractions(), split: saved, nearDuplicateThreshold: nearThreshold, threads: threads)
+            seed: dataset.seed, fractions: try dataset.fractions(), split: saved, nearDuplicateThreshold: nearThreshold, threads: threads,
+            limits: decodeLimits.limits)
         let report = try DataAudit.run(data, options: options)
         if json {
             let encoder = JSONEncoder()

@@ -25,25 +25,18 @@ struct DecodeCommand: ParsableCommand {
     @Flag(help: "With --save-to: replace files that are already there (never the images being decoded).")
     var overwrite = false
 
-    @Option(name: .customLong("max-image-bytes"), help: "Refuse an image whose decode would need more memory than this (bytes; default 512 MiB).")
-    var maxImageBytes = DecodeOptions.defaultMaxImageBytes
-
     @Option(help: "Channels to decode to.")
     var channels: ChannelLayout = .asStored
 
-    @Option(name: .customLong("max-pixels"), help: "Refuse images with more pixels than this.")
-    var maxPixels: Int = DecodeOptions.defaultPixelLimit
+    @OptionGroup(title: "Limits")
+    var decodeLimits: DecodeLimitOptions
 
     @Flag(name: .customLong("allow-truncated"), help: "Accept truncated files, filling what is missing.")
     var allowTruncated = false
 
-    func validate() throws {
-        if maxPixels <= 0 { throw ValidationError("--max-pixels must be positive, got \(maxPixels)") }
-    }
-
     func run() throws {
         if let saveTo { try OutputFolder.prepare(saveTo) }
-        let options = DecodeOptions(layout: channels, pixelLimit: maxPixels, allowTruncated: allowTruncated, maxImageBytes: maxImageBytes)
+        let options = DecodeOptions(layout: channels, limits: decodeLimits.limits, allowTruncated: allowTruncated)
         let sources = Set(paths.map { URL(fileURLWithPath: $0).standardizedFileURL.resolvingSymlinksInPath().path })
         var failures = 0
         var savedNames = Set<String>()

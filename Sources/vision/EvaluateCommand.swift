@@ -46,6 +46,13 @@ struct EvaluateCommand: ParsableCommand {
     @Option(name: .customLong("on-bad-image"), help: "A file that cannot be decoded: skip it (and list it) or fail.")
     var onBadImage: BadImagePolicy = .skip
 
+    @OptionGroup(title: "Image limits (an image over them is a bad image)") var decodeLimits: DecodeLimitOptions
+
+    @Option(
+        name: .customLong("max-activation-bytes"),
+        help: "Memory one forward pass may take (default 768MiB): batches shrink to fit; a model whose one image would not fit is refused.")
+    var maxActivationBytes = ByteCount(bytes: InferenceMemory.defaultBudget)
+
     @Option(help: "Decode workers.")
     var workers = 2
 
@@ -97,7 +104,8 @@ struct EvaluateCommand: ParsableCommand {
         let suite = try MetricSuite(registry: registry, extra: extra)
         let loaded = try LoadedModel(path: modelPath, registry: Registries.models(pluginDirectories: pluginDirectories))
         let result = try ModelEvaluator.evaluate(
-            loaded, root: data, split: split, options: .init(suite: suite, workers: workers, onBadImage: onBadImage))
+            loaded, root: data, split: split, options: .init(suite: suite, workers: workers, onBadImage: onBadImage, limits: decodeLimits.limits,
+                                                    memoryBudget: maxActivationBytes.bytes))
         let points = try operatingPoints(result, registry: registry)
         json ? try printJSON(result, points: points) : printText(result, points: points, extra: extra)
     }

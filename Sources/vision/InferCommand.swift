@@ -43,6 +43,13 @@ struct InferCommand: ParsableCommand {
     @Option(name: .customLong("plugin-dir"), help: "Also load YAML models from this folder (repeatable).")
     var pluginDirectories: [String] = []
 
+    @OptionGroup(title: "Image limits (an image over them is that file's error)") var decodeLimits: DecodeLimitOptions
+
+    @Option(
+        name: .customLong("max-activation-bytes"),
+        help: "Memory one forward pass may take (default 768MiB): batches shrink to fit; a model whose one image would not fit is refused.")
+    var maxActivationBytes = ByteCount(bytes: InferenceMemory.defaultBudget)
+
     @Option(help: "Compute threads (default: all cores).")
     var threads: Int?
 
@@ -55,7 +62,9 @@ struct InferCommand: ParsableCommand {
 
     func run() throws {
         ComputeThreads.configure(threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
-        let predictor = try Predictor(LoadedModel(path: modelPath, registry: Registries.models(pluginDirectories: pluginDirectories)))
+        let predictor = try Predictor(
+            LoadedModel(path: modelPath, registry: Registries.models(pluginDirectories: pluginDirectories)), limits: decodeLimits.limits,
+            memoryBudget: maxActivationBytes.bytes)
         let files = try expand(paths)
         guard !files.isEmpty else { throw CLIError("no image files found in \(paths.joined(separator: ", "))") }
         let predictions = try predictor.predict(files, batchSize: batchSize)

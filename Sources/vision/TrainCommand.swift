@@ -24,6 +24,8 @@ struct TrainCommand: ParsableCommand {
 
     @OptionGroup(title: "Training options (also as keys of a --config file)") var options: TrainingOptions
 
+    @OptionGroup(title: "Image limits (an image over them is a bad image)") var decodeLimits: DecodeLimitOptions
+
     @Option(help: "Run folder (default: runs/MODEL).")
     var output: String?
 
@@ -85,9 +87,10 @@ struct TrainCommand: ParsableCommand {
         try Data(try ConfigurationFile.yaml(c).utf8).write(
             to: URL(fileURLWithPath: (folder as NSString).appendingPathComponent("config.yaml")), options: .atomic)
         let onTerminal = isatty(STDOUT_FILENO) != 0
+        var request = TrainingSetup.Request(root: data, configuration: c, output: folder, resume: resume != nil, modelChosen: modelChosen)
+        request.limits = decodeLimits.limits
         let trainer = Trainer(
-            TrainingSetup.Request(root: data, configuration: c, output: folder, resume: resume != nil, modelChosen: modelChosen),
-            models: models, metrics: metricRegistry
+            request, models: models, metrics: metricRegistry
         ) { line in
             guard !quiet else { return }
             // On a terminal, clear the progress bar's line first; flush each line so that

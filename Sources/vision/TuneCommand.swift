@@ -24,6 +24,8 @@ struct TuneCommand: ParsableCommand {
 
     @OptionGroup(title: "Base training options (also as keys of a --config file)") var options: TrainingOptions
 
+    @OptionGroup(title: "Image limits (an image over them is a bad image)") var decodeLimits: DecodeLimitOptions
+
     @Option(help: "A YAML file: option or model_config.KEY → list, {int: [a, b]}, {float: [a, b]} or {log: [a, b]}.")
     var space: String?
 
@@ -121,6 +123,7 @@ struct TuneCommand: ParsableCommand {
             print(TerminalText.lines(line))
             fflush(nil)
         }
+        tuner.decodeLimits = decodeLimits.limits
         // Everything a user can get wrong fails here, before the folder exists or any training starts.
         _ = try tuner.check()
         try OutputFolder.prepare(folder)

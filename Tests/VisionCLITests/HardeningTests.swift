@@ -42,6 +42,56 @@ import VisionTestSupport
         #expect(Date().timeIntervalSince(started) < 20)
     }
 
+    /// One set of flags, the same refusal everywhere: decode, data inspect, train, evaluate, infer.
+    @Test func imageLimitsAreSharedByEveryCommand() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        let image = Self.digits + "/0/0000.png"  // 8 × 8 gray: 64 pixels
+        let decode = try CLI.run(["decode", image, "--max-pixels", "10"])
+        #expect(decode.status != 0)
+        #expect(decode.standardOutput.contains("over the limit of 10 pixels"), "\(decode.standardOutput)")
+        let train = try CLI.run(["train", Self.digits, "--image-size", "8", "--epochs", "1", "--output", folder + "/none", "--max-pixels", "10"])
+        #expect(train.status != 0)
+        #expect(train.standardError.contains("over the limit of 10 pixels") && train.standardError.split(separator: "\n").count == 1, "\(train.standardError)")
+        let run = folder + "/run"
+        let trained = try CLI.run(["train", Self.digits, "--image-size", "8", "--epochs", "1", "--output", run, "--quiet", "--max-image-bytes", "1MiB"])
+        #expect(trained.status == 0, "\(trained.standardError)")
+        let infer = try CLI.run(["infer", run + "/best.vision", image, Self.digits + "/1", "--format", "csv", "--max-pixels", "10"])
+        #expect(infer.status == 1)
+        #expect(infer.standardOutput.contains("over the limit of 10 pixels"), "\(infer.standardOutput)")
+        let evaluate = try CLI.run(["evaluate", run + "/best.vision", Self.digits, "--max-pixels", "10"])
+        #expect(evaluate.status != 0)
+        #expect(evaluate.standardError.contains("over the limit of 10 pixels"), "\(evaluate.standardError)")
+        let inspect = try CLI.run(["data", "inspect", Self.digits, "--max-pixels", "10", "--json"])
+        #expect(inspect.standardOutput.contains("over the limit of 10 pixels"), "\(inspect.standardOutput.prefix(400))")
+        for (flag, value, message) in [
+            ("--max-image-bytes", "12XB", "--max-image-bytes"), ("--max-decode-seconds", "nan", "--max-decode-seconds"),
+            ("--max-scans", "0", "--max-scans: expected a positive number of scans, got 0"),
+        ] {
+            let bad = try CLI.run(["infer", run + "/best.vision", image, flag, value])
+            #expect(bad.status != 0)
+            #expect(bad.standardError.contains(message), "\(flag) \(value): \(bad.standardError)")
+        }
+        // Units: 1KiB is 1024 bytes, more than this 8 × 8 file.
+        #expect(try CLI.run(["decode", image, "--max-image-bytes", "1KiB"]).status == 0)
+    }
+
+    /// `data inspect` reads files without blocking: a FIFO named by a manifest is one bad file,
+    /// and one in a class folder is not an image file at all.
+    @Test func aFIFOInADatasetIsAnUnreadableFile() throws {
+        let tree = try WorkflowCommandTests.smallTree(["0", "1"])
+        #expect(mkfifo(tree + "/1/pipe.png", 0o644) == 0)
+        let started = Date()
+        let folder = try CLI.run(["data", "inspect", tree])
+        #expect(folder.status == 0, "\(folder.standardError)")
+        #expect(folder.standardOutput.contains("360 files, 2 classes, 360 readable"), "\(folder.standardOutput)")
+        let manifest = tree + "/manifest.csv"
+        try "path,label\n0/0000.png,0\n1/0001.png,1\n1/pipe.png,1\n".write(toFile: manifest, atomically: true, encoding: .utf8)
+        let listed = try CLI.run(["data", "inspect", manifest])
+        #expect(listed.status != 0)
+        #expect(listed.standardError.contains("manifest.csv:4: 1/pipe.png: not a regular file"), "\(listed.standardError)")
+        #expect(Date().timeIntervalSince(started) < 20)
+    }
+
     @Test func listsWithCRLFLineEndingsAndControlCharactersInClassNames() throws {
         let run = try Fixtures.temporaryDirectory() + "/run"
         let folder = try Fixtures.temporaryDirectory()
@@ -88,6 +138,59 @@ import VisionTestSupport
         let nan = try CLI.run(["infer", run + "/nan.vision", Self.digits + "/0/0000.png", "--format", "json"])
         #expect(nan.status != 0)
         #expect(nan.standardError.contains("tensor 'fc2.bias' holds nan"), "\(nan.standardError)")
+    }
+
+    /// A model file naming 100,000 classes for a model whose head grows with them (linear at
+    /// 256×256 gray would allocate 26 GB) is refused from the weights it holds, before any is built.
+    @Test func aModelFileClaimingAHugeHeadIsRefusedBeforeBuilding() throws {
+        let run = try Fixtures.temporaryDirectory() + "/run"
+        let train = try CLI.run(["train", Self.digits, "--model", "linear", "--image-size", "8", "--epochs", "1", "--output", run, "--quiet"])
+        #expect(train.status == 0, "\(train.standardError)")
+        var file = try SafeTensors.read(contentsOf: run + "/best.vision")
+        let text = try #require(file.metadata["vision"])
+        var metadata = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        metadata["classes"] = (0..<100_000).map { "c\($0)" }
+        var preprocessing = try #require(metadata["preprocessing"] as? [String: Any])
+        preprocessing["input_size"] = ["height": 256, "width": 256]
+        metadata["preprocessing"] = preprocessing
+        file.metadata["vision"] = String(decoding: try JSONSerialization.data(withJSONObject: metadata), as: UTF8.self)
+        try Data(file.serialized()).write(to: URL(fileURLWithPath: run + "/huge-head.vision"))
+        let started = Date()
+        let infer = try CLI.run(["infer", run + "/huge-head.vision", Self.digits + "/0/0000.png"])
+        #expect(infer.status != 0)
+        #expect(infer.standardError.contains("model 'linear' with 100000 classes at 256×256 needs 6553700000 parameters, the file holds"), "\(infer.standardError)")
+        #expect(infer.standardError.split(separator: "\n").count == 1)
+        let fineTune = try CLI.run(["train", Self.digits, "--init-from", run + "/huge-head.vision", "--output", run + "-2"])
+        #expect(fineTune.standardError.contains("needs 6553700000 parameters"), "\(fineTune.standardError)")
+        #expect(Date().timeIntervalSince(started) < 20)
+    }
+
+    /// A model file whose stored input makes one image's activations larger than the budget
+    /// (resnet20 at 2048×2048 peaks near 2 GB) is refused before it runs; under the budget,
+    /// batches shrink to fit it.
+    @Test func aModelFileWhoseActivationsWouldNotFitIsRefused() throws {
+        let run = try Fixtures.temporaryDirectory() + "/run"
+        let train = try CLI.run(["train", Self.digits, "--model", "resnet20", "--image-size", "32", "--epochs", "1", "--output", run, "--quiet"])
+        #expect(train.status == 0, "\(train.standardError)")
+        var file = try SafeTensors.read(contentsOf: run + "/best.vision")
+        let metadata = try #require(file.metadata["vision"])
+        file.metadata["vision"] = metadata.replacingOccurrences(
+            of: "\"input_size\":{\"height\":32,\"width\":32}", with: "\"input_size\":{\"height\":2048,\"width\":2048}")
+        #expect(file.metadata["vision"] != metadata)
+        try Data(file.serialized()).write(to: URL(fileURLWithPath: run + "/big.vision"))
+        let image = Self.digits + "/0/0000.png"
+        let started = Date()
+        let infer = try CLI.run(["infer", run + "/big.vision", image])
+        #expect(infer.status != 0)
+        #expect(infer.standardError.contains("model 'resnet20' at 2048×2048 needs about 3073 MiB of activations per image, over the limit of 768 MiB"), "\(infer.standardError)")
+        let evaluate = try CLI.run(["evaluate", run + "/big.vision", Self.digits])
+        #expect(evaluate.standardError.contains("over the limit of 768 MiB"), "\(evaluate.standardError)")
+        #expect(Date().timeIntervalSince(started) < 10)
+        // The original file runs, in one batch, and with a budget of one image per pass too.
+        #expect(try CLI.run(["infer", run + "/best.vision", image, Self.digits + "/1/0001.png"]).status == 0)
+        let small = try CLI.run(["infer", run + "/best.vision", image, Self.digits + "/1/0001.png", "--max-activation-bytes", "800KiB", "--format", "csv"])
+        #expect(small.status == 0, "\(small.standardError)")
+        #expect(small.lines.count == 3)
     }
 
     /// lenet's fully connected layer grows with the input: 3000×3000 would need 18 GB of weights.

@@ -90,7 +90,7 @@ import VisionTestSupport
         #expect {
             _ = try ImageDecoder.decode(bytes, source: "huge.png")
         } throws: { error in
-            guard case .tooLarge("huge.png", 100_000, 100_000, DecodeOptions.defaultPixelLimit) = error as? ImageError
+            guard case .tooLarge("huge.png", 100_000, 100_000, DecodeLimits.defaultPixels) = error as? ImageError
             else { return false }
             return true
         }
@@ -100,9 +100,9 @@ import VisionTestSupport
     @Test func pixelLimitIsConfigurable() throws {
         let path = Fixtures.path("images/jpeg/pillow/hopper.jpg")  // 128 × 128
         #expect(throws: ImageError.tooLarge(path: path, width: 128, height: 128, limit: 16_000)) {
-            _ = try ImageDecoder.decode(contentsOf: path, options: DecodeOptions(pixelLimit: 16_000))
+            _ = try ImageDecoder.decode(contentsOf: path, options: DecodeOptions(limits: DecodeLimits(pixels: 16_000)))
         }
-        _ = try ImageDecoder.decode(contentsOf: path, options: DecodeOptions(pixelLimit: 16_384))
+        _ = try ImageDecoder.decode(contentsOf: path, options: DecodeOptions(limits: DecodeLimits(pixels: 16_384)))
     }
 
     @Test func fileProblemsAreNamed() throws {

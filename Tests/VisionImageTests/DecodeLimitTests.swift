@@ -26,15 +26,27 @@ import VisionTestSupport
         }
         #expect(Date().timeIntervalSince(started) < 10)
         // A lower limit is honoured too; the original file decodes under the default.
-        #expect(throws: ImageError.self) { _ = try ImageDecoder.decode(try Self.manyScans(20), options: DecodeOptions(maxScans: 10)) }
+        #expect(throws: ImageError.self) { _ = try ImageDecoder.decode(try Self.manyScans(20), options: DecodeOptions(limits: DecodeLimits(scans: 10))) }
         let plain = try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("images/jpeg/generated/progressive.jpg")))
         #expect(try ImageDecoder.decode([UInt8](plain)).image.width == 128)
+    }
+
+    /// A file larger than the per-image budget is refused from its size, before it is read.
+    @Test func aFileOverTheByteBudgetIsNotRead() throws {
+        let path = Fixtures.path("images/jpeg/generated/progressive.jpg")
+        #expect { _ = try ImageDecoder.decode(contentsOf: path, options: DecodeOptions(limits: DecodeLimits(imageBytes: 1024))) } throws: { error in
+            "\(error)".contains("over the limit of 0 MiB per image (raise --max-image-bytes")
+        }
+        #expect(try ImageDecoder.decode(contentsOf: path).image.width == 128)
+        #expect(DecodeLimits(seconds: .nan).problem?.hasPrefix("--max-decode-seconds") == true)
+        #expect(DecodeLimits(pixels: 0).problem?.hasPrefix("--max-pixels") == true)
+        #expect(DecodeLimits.standard.problem == nil)
     }
 
     @Test func libjpegsWorkingMemoryIsBudgeted() throws {
         let plain = try [UInt8](Data(contentsOf: URL(fileURLWithPath: Fixtures.path("images/jpeg/generated/progressive.jpg"))))
         // The progressive file's coefficient buffers (128×128, 3 components) need more than 64 KiB.
-        #expect { _ = try ImageDecoder.decode(plain, options: DecodeOptions(maxImageBytes: 64 << 10)) } throws: { error in
+        #expect { _ = try ImageDecoder.decode(plain, options: DecodeOptions(limits: DecodeLimits(imageBytes: 64 << 10))) } throws: { error in
             "\(error)".contains("refused:")
         }
     }

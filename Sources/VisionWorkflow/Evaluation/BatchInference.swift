@@ -1,4 +1,5 @@
 import VisionData
+import VisionImage
 import VisionModelAPI
 import VisionNN
 import VisionTensor
@@ -12,13 +13,17 @@ public enum BatchInference {
     /// be read at all, the error names the files.
     public static func run(
         _ model: Module, items: [DatasetItem], preprocessing: Preprocessing, classes: [String], remap: [Int]? = nil,
-        workers: Int, onBadImage: BadImagePolicy, batchSize: Int = 256
+        workers: Int, onBadImage: BadImagePolicy, limits: DecodeLimits = .standard, batchSize: Int = 256,
+        memoryBudget: Int = InferenceMemory.defaultBudget
     ) throws -> (predictions: Predictions, skipped: [BadImage]) {
+        let perImage = try ModelComplexity.inferenceBytesPerImage(
+            model, inputChannels: preprocessing.channels, inputSize: preprocessing.inputSize)
+        let batchSize = InferenceMemory.batchSize(requested: batchSize, bytesPerImage: perImage, budget: memoryBudget)
         let loader = try DataLoader(
             items: items, transform: try PreprocessingTransforms.evaluation(preprocessing),
             options: LoaderOptions(
                 batchSize: batchSize, shuffle: false, workers: workers, onBadImage: onBadImage,
-                layout: preprocessing.channels == 1 ? .gray : .rgb))
+                layout: preprocessing.channels == 1 ? .gray : .rgb, limits: limits))
         model.eval()
         var predictions = Predictions(classes: classes)
         let iterator = loader.epoch(0)

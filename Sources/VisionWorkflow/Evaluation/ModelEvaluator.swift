@@ -1,4 +1,5 @@
 import VisionData
+import VisionImage
 import VisionMetricAPI
 import VisionModelAPI
 import VisionNN
@@ -20,10 +21,20 @@ public enum ModelEvaluator {
         public var suite: MetricSuite
         public var workers: Int
         public var onBadImage: BadImagePolicy
+        /// What one image's decode may cost; an image over them is a bad image.
+        public var limits: DecodeLimits
+        /// Activation memory of one forward pass; batches shrink to fit it, and a model file whose
+        /// one image would not fit is refused.
+        public var memoryBudget: Int
         /// Also predict the training images, for the overfitting check.
         public var measureTrainAccuracy: Bool
 
-        public init(suite: MetricSuite, workers: Int = 2, onBadImage: BadImagePolicy = .skip, measureTrainAccuracy: Bool = true) {
+        public init(
+            suite: MetricSuite, workers: Int = 2, onBadImage: BadImagePolicy = .skip, limits: DecodeLimits = .standard,
+            memoryBudget: Int = InferenceMemory.defaultBudget, measureTrainAccuracy: Bool = true
+        ) {
+            self.memoryBudget = memoryBudget
+            self.limits = limits
             self.suite = suite
             self.workers = workers
             self.onBadImage = onBadImage
@@ -39,7 +50,7 @@ public enum ModelEvaluator {
     ) throws -> EvaluationResult {
         let (predictions, skipped) = try BatchInference.run(
             model, items: items, preprocessing: preprocessing, classes: classes, remap: remap, workers: options.workers,
-            onBadImage: options.onBadImage)
+            onBadImage: options.onBadImage, limits: options.limits, memoryBudget: options.memoryBudget)
         let (results, failures) = options.suite.compute(predictions)
         var counts = [Int](repeating: 0, count: classes.count)
         for item in trainItems.isEmpty ? items : trainItems { counts[remap?[item.label] ?? item.label] += 1 }
@@ -49,7 +60,7 @@ public enum ModelEvaluator {
         if options.measureTrainAccuracy, split != SplitSelection.train.rawValue, split != SplitSelection.all.rawValue, !trainItems.isEmpty {
             let (train, _) = try BatchInference.run(
                 model, items: trainItems, preprocessing: preprocessing, classes: classes, remap: remap, workers: options.workers,
-                onBadImage: .skip)
+                onBadImage: .skip, limits: options.limits, memoryBudget: options.memoryBudget)
             trainAccuracy = options.suite.accuracy(of: train)
         }
         return EvaluationResult(
@@ -64,6 +75,8 @@ public enum ModelEvaluator {
         _ loaded: LoadedModel, root: String, split: SplitSelection, options: Options
     ) throws -> EvaluationResult {
         let metadata = loaded.metadata
+        _ = try InferenceMemory.check(
+            loaded.model, preprocessing: metadata.preprocessing, name: metadata.model.plugin, path: loaded.path, budget: options.memoryBudget)
         let dataset = try Dataset.load(root)
         let unknown = dataset.classes.filter { !metadata.classes.contains($0) }
         if !unknown.isEmpty { throw WorkflowError.unknownClasses(unknown) }

@@ -26,8 +26,17 @@ public final class Predictor {
     public let preprocessing: Preprocessing
     private let model: Module
     private let transform: Compose
+    /// What one image's decode may cost; an image over them is that file's error.
+    public let limits: DecodeLimits
+    /// Images per forward pass at most, from the activation budget.
+    private let largestBatch: Int
 
-    public init(_ loaded: LoadedModel) throws {
+    public init(_ loaded: LoadedModel, limits: DecodeLimits = .standard, memoryBudget: Int = InferenceMemory.defaultBudget) throws {
+        self.limits = limits
+        let perImage = try InferenceMemory.check(
+            loaded.model, preprocessing: loaded.metadata.preprocessing, name: loaded.metadata.model.plugin, path: loaded.path,
+            budget: memoryBudget)
+        largestBatch = InferenceMemory.batchSize(requested: .max, bytesPerImage: perImage, budget: memoryBudget)
         model = loaded.model
         classes = loaded.metadata.classes
         preprocessing = loaded.metadata.preprocessing
@@ -38,10 +47,10 @@ public final class Predictor {
     public func predict(_ paths: [String], batchSize: Int = 64) throws -> [Prediction] {
         var results: [Prediction] = []
         let layout: ChannelLayout = preprocessing.channels == 1 ? .gray : .rgb
-        let options = DecodeOptions(layout: layout, sizeHint: transform.decodeSizeHint)
+        let options = DecodeOptions(layout: layout, sizeHint: transform.decodeSizeHint, limits: limits)
         var start = 0
         while start < paths.count {
-            let chunk = Array(paths[start..<min(start + max(batchSize, 1), paths.count)])
+            let chunk = Array(paths[start..<min(start + max(min(batchSize, largestBatch), 1), paths.count)])
             start += chunk.count
             var inputs: [Float] = []
             var ready: [Int] = []

@@ -14,6 +14,9 @@ public struct LoadedModel {
         try metadata.checkSizes(path: path)
         try SavedModel.checkFinite(weights, path: path)
         let p = metadata.preprocessing
+        try SavedModel.checkArchitectureFits(
+            weights, metadata: metadata, plugin: try registry.plugin(for: metadata.model), configuration: metadata.model.configuration,
+            registry: registry, path: path)
         let model = try registry.make(metadata.model, classes: metadata.classes.count, inputChannels: p.channels, inputSize: p.inputSize)
         do {
             try model.load(weights)

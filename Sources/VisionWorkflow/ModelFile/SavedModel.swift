@@ -69,6 +69,29 @@ public enum SavedModel {
         }
     }
 
+    /// Throws when the architecture the metadata names would need more parameters than the file
+    /// holds weights: checked before the model is built, so a file declaring 100,000 classes (or a
+    /// huge input) for a model whose head grows with them is one line, not a failed allocation.
+    /// Only files with many classes need the estimate: with 64 or fewer, a head of any built-in or
+    /// YAML model fits in memory and the weights are matched one by one when they load.
+    public static func checkArchitectureFits(
+        _ weights: SafeTensors, metadata: SavedModelMetadata, plugin: any ModelPlugin, configuration: PluginConfiguration,
+        registry: ModelRegistry, path: String
+    ) throws {
+        guard metadata.classes.count > 64 else { return }
+        let p = metadata.preprocessing
+        let needed = try registry.estimatedParameterCount(
+            plugin, classes: metadata.classes.count, inputChannels: p.channels, inputSize: p.inputSize, configuration: configuration)
+        let held = weights.names.reduce(0) { total, name in
+            total &+ (weights[name].map { $0.dtype == .f32 ? $0.elementCount : 0 } ?? 0)
+        }
+        if needed > held {
+            throw SavedModelError.notAModelFile(
+                path: path,
+                detail: "model '\(plugin.name)' with \(metadata.classes.count) classes at \(p.inputSize) needs \(needed == .max ? "too many" : String(needed)) parameters, the file holds \(held) weights")
+        }
+    }
+
     /// Throws when a float tensor holds NaN or infinity: such a model answers "nan" for everything.
     public static func checkFinite(_ weights: SafeTensors, path: String) throws(SavedModelError) {
         for name in weights.names {

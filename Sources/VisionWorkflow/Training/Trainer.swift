@@ -76,7 +76,7 @@ public final class Trainer {
             run.model, classes: run.dataset.classes, preprocessing: run.preprocessing, items: heldOut, split: split,
             trainItems: run.trainItems,
             options: .init(suite: run.suite, workers: run.configuration.workers, onBadImage: run.configuration.onBadImage,
-                           measureTrainAccuracy: false))
+                           limits: run.decodeLimits, measureTrainAccuracy: false))
         result.evaluation = evaluation
         if !run.testItems.isEmpty {
             result.testAccuracy = evaluation.accuracy

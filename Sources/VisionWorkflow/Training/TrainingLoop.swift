@@ -87,7 +87,7 @@ public struct TrainingLoop {
         if !run.valItems.isEmpty {
             let (validation, skipped) = try BatchInference.run(
                 model, items: run.valItems, preprocessing: run.preprocessing, classes: run.dataset.classes, workers: c.workers,
-                onBadImage: c.onBadImage)
+                onBadImage: c.onBadImage, limits: run.decodeLimits)
             run.skipped += skipped
             let (results, failures) = run.suite.compute(validation)
             figures = MetricSuite.values(results, prefix: "val_")

@@ -1,6 +1,7 @@
 import Foundation
 import SafeTensors
 import VisionData
+import VisionImage
 import VisionModelAPI
 import VisionNN
 
@@ -71,6 +72,9 @@ public final class TrainingRun {
         self.log = log
         step = (firstEpoch - 1) * trainLoader.batchCount()
     }
+
+    /// What one image's decode may cost, for every image the run reads (the training loader's).
+    public var decodeLimits: DecodeLimits { trainLoader.options.limits }
 
     /// A file in the run folder.
     public func path(_ name: String) -> String { (output as NSString).appendingPathComponent(name) }

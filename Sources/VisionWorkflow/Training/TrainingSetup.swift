@@ -32,6 +32,8 @@ public enum TrainingSetup {
         /// Train without a validation split (a tuning refit on train + val): every epoch is kept as
         /// the best, and the last one is the model.
         public var withoutValidation = false
+        /// What one image's decode may cost; an image over them is a bad image (`on_bad_image`).
+        public var limits = DecodeLimits.standard
 
         public init(root: String, configuration: TrainingConfiguration, output: String, resume: Bool = false, modelChosen: Bool = true) {
             self.root = root
@@ -63,6 +65,11 @@ public enum TrainingSetup {
         let specification = try modelSpecification(
             c, saved: initial?.1, savedPath: request.resume ? lastPath : c.initFrom, chosen: request.modelChosen, models: models)
         let plugin = try models.plugin(for: specification)
+        if let (weights, saved) = initial {
+            try SavedModel.checkArchitectureFits(
+                weights, metadata: saved, plugin: plugin, configuration: specification.configuration, registry: models,
+                path: request.resume ? lastPath : c.initFrom ?? "")
+        }
 
         let dataset = try Dataset.load(request.root)
         guard dataset.classes.count >= 2 else {
@@ -88,7 +95,7 @@ public enum TrainingSetup {
         if resumed == nil {
             // Normalisation from the training images only (a resumed run keeps its own).
             (preprocessing.mean, preprocessing.std) = try TrainingStatistics.meanAndStd(
-                trainItems, preprocessing: preprocessing, workers: c.workers)
+                trainItems, preprocessing: preprocessing, workers: c.workers, limits: request.limits)
         }
         log("input: \(preprocessing.summary); normalisation from the train split: mean \(format(preprocessing.mean)), std \(format(preprocessing.std))")
 
@@ -105,7 +112,8 @@ public enum TrainingSetup {
             transform: try PreprocessingTransforms.training(preprocessing, cropPadding: c.cropPadding, flip: c.flip),
             options: LoaderOptions(
                 batchSize: c.batchSize, shuffle: true, dropLast: trainItems.count > c.batchSize, classBalanced: c.balancedSampling,
-                seed: c.seed, workers: c.workers, onBadImage: c.onBadImage, layout: preprocessing.channels == 1 ? .gray : .rgb))
+                seed: c.seed, workers: c.workers, onBadImage: c.onBadImage, layout: preprocessing.channels == 1 ? .gray : .rgb,
+                limits: request.limits))
         let optimizer = OptimizerFactory.optimizer(c)
         let schedule = OptimizerFactory.schedule(c, stepsPerEpoch: trainLoader.batchCount())
 

@@ -6,10 +6,12 @@ import VisionModelAPI
 /// Figures taken from the training images before training: normalisation and channel count.
 enum TrainingStatistics {
     /// Per-channel mean and std of the training images after the model's geometry, in [0, 1].
-    static func meanAndStd(_ items: [DatasetItem], preprocessing: Preprocessing, workers: Int) throws -> ([Double], [Double]) {
+    static func meanAndStd(
+        _ items: [DatasetItem], preprocessing: Preprocessing, workers: Int, limits: DecodeLimits
+    ) throws -> ([Double], [Double]) {
         let loader = try DataLoader(
             items: items, transform: try PreprocessingTransforms.unnormalised(preprocessing),
-            options: LoaderOptions(batchSize: 256, shuffle: false, workers: workers, layout: preprocessing.channels == 1 ? .gray : .rgb))
+            options: LoaderOptions(batchSize: 256, shuffle: false, workers: workers, layout: preprocessing.channels == 1 ? .gray : .rgb, limits: limits))
         var sums: [Double] = [], squares: [Double] = [], count = 0.0
         let iterator = loader.epoch(0)
         while let batch = try iterator.next() {

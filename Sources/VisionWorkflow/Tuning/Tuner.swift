@@ -28,6 +28,8 @@ public final class Tuner {
     let models: ModelRegistry
     let metrics: MetricRegistry
     let log: (String) -> Void
+    /// What one image's decode may cost, in every trial and the refit.
+    public var decodeLimits = DecodeLimits.standard
 
     public init(
         root: String, folder: String, specification: TuningSpecification, models: ModelRegistry, metrics: MetricRegistry,
@@ -221,6 +223,7 @@ public final class Tuner {
                     root: root, configuration: configuration, output: trialFolder(trial.id, fold: specification.folds == nil ? nil : fold))
                 request.split = try specification.folds.map { try Self.foldSplit(split, dataset: dataset, fold: fold, folds: $0) } ?? split
                 request.finalTest = false
+                request.limits = decodeLimits
                 request.configuration.output = request.output
                 let result = try Trainer(request, models: models, metrics: metrics, log: { _ in }).run()
                 guard let score = result.bestValue, !score.isNaN else {
@@ -255,6 +258,7 @@ public final class Tuner {
         var request = TrainingSetup.Request(root: root, configuration: configuration, output: path("refit"))
         request.split = merged
         request.withoutValidation = true
+        request.limits = decodeLimits
         request.configuration.output = request.output
         request.configuration.patience = nil  // nothing to stop on without validation
         try? FileManager.default.removeItem(atPath: path("refit"))

@@ -15,6 +15,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // MARK: The C edge: system libraries from Debian and the few lines of C that own setjmp.
@@ -121,13 +125,28 @@ let package = Package(
             path: "Sources/VisionWorkflow"
         ),
 
+        // MARK: Serving: the HTTP service (Hummingbird), micro-batching, limits and metrics.
+        .target(
+            name: "VisionServe",
+            dependencies: [
+                "VisionImage", "VisionTensor", "VisionNN", "VisionData", "VisionWorkflow", "VisionModelAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/VisionServe"
+        ),
+
         // MARK: The command: argument parsing and printing only.
         .executableTarget(
             name: "vision",
             dependencies: [
                 "VisionImage", "VisionTensor", "VisionNN", "VisionData", "VisionWorkflow", "VisionModelAPI", "VisionMetricAPI",
-                "VisionModels", "VisionMetrics", "VisionYAMLModels",
+                "VisionModels", "VisionMetrics", "VisionYAMLModels", "VisionServe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/vision"
         ),

@@ -12,7 +12,7 @@ import Foundation
 enum OpenMPSpin {
     static let spinCount = "1000"
     /// The subcommands that run oneDNN; the others start no OpenMP threads.
-    static let computing: Set<String> = ["train", "evaluate", "infer", "bench"]
+    static let computing: Set<String> = ["train", "tune", "evaluate", "infer", "bench", "serve"]
 
     static func restartWithBoundedSpinIfNeeded() {
         let environment = ProcessInfo.processInfo.environment

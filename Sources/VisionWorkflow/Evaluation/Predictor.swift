@@ -21,7 +21,10 @@ public struct Prediction: Sendable {
 
 /// Runs a saved model on image files, in batches, with the preprocessing stored in the model
 /// file. An unreadable file gives an error for that file and the rest go on.
-public final class Predictor {
+/// Sendable by contract: its properties never change and `input(fromEncoded:)` may run on any
+/// thread; `probabilities` (the network) must have one caller at a time, which the server's
+/// micro-batcher guarantees by running it on one queue.
+public final class Predictor: @unchecked Sendable {
     public let classes: [String]
     public let preprocessing: Preprocessing
     private let model: Module
@@ -43,38 +46,61 @@ public final class Predictor {
         transform = try PreprocessingTransforms.evaluation(preprocessing)
     }
 
+    /// The largest number of images one forward pass may take (the activation budget's).
+    public var maximumBatch: Int { largestBatch }
+
+    /// How files are decoded for this model: its channels, its size hint, the limits.
+    public var decodeOptions: DecodeOptions {
+        DecodeOptions(layout: preprocessing.channels == 1 ? .gray : .rgb, sizeHint: transform.decodeSizeHint, limits: limits)
+    }
+
+    /// One image's network input (C × H × W floats) from encoded bytes: decoded within the
+    /// limits and preprocessed as the model file says. Safe to call from several threads.
+    public func input(fromEncoded bytes: [UInt8], source: String) throws -> [Float] {
+        try input(from: ImageDecoder.decode(bytes, source: source, options: decodeOptions).image)
+    }
+
+    func input(from image: Image) throws -> [Float] {
+        var generator = RandomGenerator(seed: 0)
+        guard case .tensor(let tensor) = try transform.apply(.image(image), using: &generator) else {
+            throw TransformError.invalidParameter(transform: "preprocessing", detail: "it did not end in a tensor")
+        }
+        return tensor.values
+    }
+
+    /// Class probabilities for each input, in one forward pass. Not reentrant: one caller at a
+    /// time (the network keeps per-call state).
+    public func probabilities(_ inputs: [[Float]]) throws -> [[Float]] {
+        guard !inputs.isEmpty else { return [] }
+        let shape = [inputs.count, preprocessing.channels, preprocessing.inputSize.height, preprocessing.inputSize.width]
+        let flat = try GradientMode.withoutGradients {
+            try softmax(model(try Tensor(Array(inputs.joined()), shape: shape)), dimension: 1).scalars
+        }
+        let k = classes.count
+        return (0..<inputs.count).map { Array(flat[($0 * k)..<(($0 + 1) * k)]) }
+    }
+
     /// Predictions for `paths`, in order; `batchSize` images per forward pass.
     public func predict(_ paths: [String], batchSize: Int = 64) throws -> [Prediction] {
         var results: [Prediction] = []
-        let layout: ChannelLayout = preprocessing.channels == 1 ? .gray : .rgb
-        let options = DecodeOptions(layout: layout, sizeHint: transform.decodeSizeHint, limits: limits)
+        let options = decodeOptions
         var start = 0
         while start < paths.count {
             let chunk = Array(paths[start..<min(start + max(min(batchSize, largestBatch), 1), paths.count)])
             start += chunk.count
-            var inputs: [Float] = []
+            var inputs: [[Float]] = []
             var ready: [Int] = []
             var chunkResults = chunk.map { Prediction(path: $0, probabilities: nil, error: nil) }
             for (index, path) in chunk.enumerated() {
                 do {
-                    let image = try ImageDecoder.decode(contentsOf: path, options: options).image
-                    var generator = RandomGenerator(seed: 0)
-                    guard case .tensor(let tensor) = try transform.apply(.image(image), using: &generator) else { continue }
-                    inputs += tensor.values
+                    inputs.append(try input(from: ImageDecoder.decode(contentsOf: path, options: options).image))
                     ready.append(index)
                 } catch {
                     chunkResults[index].error = "\(error)"
                 }
             }
-            if !ready.isEmpty {
-                let shape = [ready.count, preprocessing.channels, preprocessing.inputSize.height, preprocessing.inputSize.width]
-                let probabilities = try GradientMode.withoutGradients {
-                    try softmax(model(try Tensor(inputs, shape: shape)), dimension: 1).scalars
-                }
-                let k = classes.count
-                for (row, index) in ready.enumerated() {
-                    chunkResults[index].probabilities = Array(probabilities[(row * k)..<((row + 1) * k)])
-                }
+            for (row, probabilities) in try probabilities(inputs).enumerated() {
+                chunkResults[ready[row]].probabilities = probabilities
             }
             results += chunkResults
         }

@@ -1,0 +1,158 @@
+import Foundation
+import Testing
+import VisionTestSupport
+
+/// `vision serve` end to end: a real process on a loopback port, real HTTP requests.
+@Suite struct ServeCommandTests {
+    static let digits = Fixtures.path("datasets/digits")
+
+    /// One small model for every test here (trained once).
+    static let model: String = {
+        let run = (try? Fixtures.temporaryDirectory()) ?? NSTemporaryDirectory()
+        _ = try? CLI.run(["train", digits, "--image-size", "8", "--epochs", "2", "--output", run + "/run", "--quiet"])
+        return run + "/run/best.vision"
+    }()
+
+    static func image(_ label: Int, _ index: Int = 0) throws -> Data {
+        let folder = digits + "/\(label)"
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
+        return try Data(contentsOf: URL(fileURLWithPath: folder + "/" + names[index]))
+    }
+
+    @Test func everyRouteAndEveryErrorStatus() async throws {
+        #expect(FileManager.default.fileExists(atPath: Self.model))
+        let folder = try Fixtures.temporaryDirectory()
+        let token = "0123456789abcdef-token"
+        try (token + "\n").write(toFile: folder + "/token", atomically: true, encoding: .utf8)
+        let server = try ServerProcess([Self.model + "=digits", "--token-file", folder + "/token", "--max-body", "64KiB", "--max-pixels", "100"])
+        let auth = ["Authorization": "Bearer " + token]
+        // The probes are open; everything else needs the token.
+        #expect(try await server.request("/healthz").status == 200)
+        let ready = try await server.request("/readyz")
+        #expect(ready.status == 200 && ready.text.contains("digits"), "\(ready.text)")
+        let anonymous = try await server.request("/v1/models")
+        #expect(anonymous.status == 401)
+        #expect(try await server.request("/v1/models", headers: ["Authorization": "Bearer wrong"]).status == 401)
+        let models = try await server.request("/v1/models", headers: auth)
+        #expect(models.status == 200)
+        let listed = try #require((models.json["models"] as? [[String: Any]])?.first)
+        #expect(listed["name"] as? String == "digits")
+        #expect((listed["classes"] as? [String])?.count == 10)
+        #expect((listed["version"] as? String)?.count == 12)
+        let details = try await server.request("/v1/models/digits", headers: auth)
+        #expect(details.status == 200 && details.json["preprocessing"] != nil, "\(details.text)")
+        #expect(try await server.request("/v1/models/nope", headers: auth).status == 404)
+        let openapi = try await server.request("/openapi.json", headers: auth)
+        #expect(openapi.status == 200 && openapi.json["paths"] != nil)
+
+        // Predictions: a label among the classes, top_k of them ranked.
+        let seven = try Self.image(7)
+        let predicted = try await server.request("/v1/models/digits/predict?top_k=3", method: "POST", body: seven, headers: auth.merging(["Content-Type": "image/png"]) { $1 })
+        #expect(predicted.status == 200, "\(predicted.text)")
+        #expect(predicted.json["model"] as? String == "digits" && predicted.json["version"] as? String == listed["version"] as? String)
+        let first = try #require((predicted.json["predictions"] as? [[String: Any]])?.first)
+        #expect((first["top"] as? [[String: Any]])?.count == 3)
+        #expect((0..<10).map(String.init).contains(first["label"] as? String ?? ""))
+
+        // Errors: each with its status and a one-line reason.
+        let cases: [(Data, String, Int, String)] = [
+            (Data("garbage".utf8), "", 415, "unknown format"),
+            (seven.prefix(seven.count / 2), "", 422, "truncated"),
+            (Data(), "", 400, "the body is empty"),
+            (Data(count: 100_000), "", 413, "over the limit of 65536 bytes"),
+            (seven, "?top_k=0", 400, "top_k: expected a positive integer"),
+        ]
+        for (body, query, status, message) in cases {
+            let answer = try await server.request("/v1/models/digits/predict" + query, method: "POST", body: body, headers: auth)
+            #expect(answer.status == status, "\(status): \(answer.text)")
+            #expect(answer.text.contains(message), "\(status): \(answer.text)")
+        }
+        // Over the image limits: a 32 × 32 PNG with --max-pixels 100 (the digits are 8 × 8).
+        let large = try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("images/pngsuite/valid/basn2c08.png")))
+        let refused = try await server.request("/v1/models/digits/predict", method: "POST", body: large, headers: auth)
+        #expect(refused.status == 422 && refused.text.contains("over the limit of 100 pixels"), "\(refused.text)")
+        let unknown = try await server.request("/v1/models/nope/predict", method: "POST", body: seven, headers: auth)
+        #expect(unknown.status == 404)
+
+        let metrics = try await server.request("/metrics", headers: auth)
+        #expect(metrics.text.contains(#"vision_requests_total{route="/v1/models/{name}/predict",status="415"} 1"#), "\(metrics.text.prefix(2000))")
+        #expect(metrics.text.contains("vision_batch_size_bucket"))
+        #expect(metrics.text.contains(#"vision_images_decoded_total{model="digits"}"#))
+        #expect(server.stop() == 0)
+    }
+
+    /// Concurrent requests share network runs, and each gets its own answer: the same one it
+    /// gets alone.
+    @Test func concurrentRequestsAreBatched() async throws {
+        let server = try ServerProcess([Self.model, "--max-delay-ms", "200", "--max-batch", "16"])
+        let bodies = try (0..<20).map { try Self.image($0 % 10, $0 / 10) }
+        var alone: [String] = []
+        for body in bodies.prefix(10) {
+            alone.append(try await server.request("/v1/models/best/predict", method: "POST", body: body).text)
+        }
+        let runsBefore = try await Self.networkRuns(server)
+        let answers = try await withThrowingTaskGroup(of: (Int, ServerProcess.Answer).self) { group in
+            for (index, body) in bodies.enumerated() {
+                group.addTask { (index, try await server.request("/v1/models/best/predict", method: "POST", body: body)) }
+            }
+            var out = [ServerProcess.Answer?](repeating: nil, count: bodies.count)
+            for try await (index, answer) in group { out[index] = answer }
+            return out.compactMap { $0 }
+        }
+        #expect(answers.count == 20 && answers.allSatisfy { $0.status == 200 })
+        // The same label and, within float rounding (batched kernels sum in another order), the same probabilities.
+        for index in 0..<10 {
+            let batched = try #require((answers[index].json["predictions"] as? [[String: Any]])?.first)
+            let single = try #require((ServerProcess.Answer(status: 200, body: Data(alone[index].utf8), headers: [:]).json["predictions"] as? [[String: Any]])?.first)
+            #expect(batched["label"] as? String == single["label"] as? String, "image \(index)")
+            #expect(abs((batched["probability"] as? Double ?? 0) - (single["probability"] as? Double ?? 1)) < 1e-5, "image \(index)")
+        }
+        let runs = try await Self.networkRuns(server) - runsBefore
+        #expect(runs >= 2 && runs < 20, "20 requests took \(runs) network runs")
+        #expect(server.terminate() == 0)
+    }
+
+    static func networkRuns(_ server: ServerProcess) async throws -> Int {
+        let text = try await server.request("/metrics").text
+        let line = text.split(separator: "\n").first { $0.hasPrefix("vision_network_runs_total") }
+        return Int(line?.split(separator: " ").last ?? "0") ?? 0
+    }
+
+    /// A full queue answers 503 with Retry-After; a slow answer 504; a request in flight when
+    /// SIGTERM comes still gets its answer, and the process exits 0.
+    @Test func overloadTimeoutsAndGracefulShutdown() async throws {
+        let body = try Self.image(3)
+        let slow = try ServerProcess([Self.model, "--max-delay-ms", "1500", "--max-inflight", "1"])
+        async let waiting = slow.request("/v1/models/best/predict", method: "POST", body: body)
+        try await Task.sleep(for: .milliseconds(400))
+        let overloaded = try await slow.request("/v1/models/best/predict", method: "POST", body: body)
+        #expect(overloaded.status == 503, "\(overloaded.text)")
+        #expect(overloaded.headers["retry-after"] == "1", "\(overloaded.headers)")
+        // SIGTERM while the first request waits for its batch: it is still answered.
+        try await Task.sleep(for: .milliseconds(200))
+        let stopping = Task.detached { slow.terminate() }
+        let first = try await waiting
+        #expect(first.status == 200, "\(first.text)")
+        #expect(await stopping.value == 0)
+
+        let hurried = try ServerProcess([Self.model, "--max-delay-ms", "3000", "--timeout", "300ms"])
+        let late = try await hurried.request("/v1/models/best/predict", method: "POST", body: body)
+        #expect(late.status == 504, "\(late.text)")
+        #expect(late.text.contains("no answer within 0.3 s"))
+        #expect(hurried.stop() == 0)
+    }
+
+    @Test func badFlagsAndModelsAreOneLine() throws {
+        let missing = try CLI.run(["serve", "/nonexistent.vision", "--port", "0"])
+        #expect(missing.status != 0)
+        #expect(missing.standardError.split(separator: "\n").count == 1, "\(missing.standardError)")
+        let twice = try CLI.run(["serve", Self.model, Self.model, "--port", "0"])
+        #expect(twice.standardError.contains("two models are named 'best'"), "\(twice.standardError)")
+        let timeout = try CLI.run(["serve", Self.model, "--timeout", "soon"])
+        #expect(timeout.standardError.contains("--timeout: expected a duration"), "\(timeout.standardError)")
+        let folder = try Fixtures.temporaryDirectory()
+        try "short".write(toFile: folder + "/token", atomically: true, encoding: .utf8)
+        let token = try CLI.run(["serve", Self.model, "--token-file", folder + "/token", "--port", "0"])
+        #expect(token.standardError.contains("at least 16 characters"), "\(token.standardError)")
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import Testing
+import VisionTestSupport
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// A `vision serve` process on an ephemeral loopback port, and a real HTTP client (URLSession).
+final class ServerProcess: @unchecked Sendable {
+    let process = Process()
+    let port: Int
+    let log: String
+
+    struct Answer: Sendable {
+        let status: Int
+        let body: Data
+        /// Header values by lower-cased name.
+        let headers: [String: String]
+        var text: String { String(decoding: body, as: UTF8.self) }
+        var json: [String: Any] { (try? JSONSerialization.jsonObject(with: body) as? [String: Any]) ?? [:] }
+    }
+
+    init(_ arguments: [String]) throws {
+        let folder = try Fixtures.temporaryDirectory()
+        log = folder + "/serve.log"
+        FileManager.default.createFile(atPath: log, contents: nil)
+        process.executableURL = CLI.executable
+        process.arguments = ["serve"] + arguments + ["--port", "0"]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        try process.run()
+        // The first line says where it listens: "serving NAME (VERSION) on http://127.0.0.1:PORT".
+        var text = ""
+        let deadline = Date().addingTimeInterval(60)
+        while !text.contains("\n"), Date() < deadline, process.isRunning {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            text += String(decoding: chunk, as: UTF8.self)
+        }
+        output.fileHandleForReading.readabilityHandler = { _ = $0.availableData }
+        guard let range = text.range(of: #"http://127\.0\.0\.1:(\d+)"#, options: .regularExpression),
+            let port = Int(text[range].split(separator: ":").last ?? "")
+        else {
+            process.terminate()
+            let logged = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            throw CLIError("the server did not start: \(text) \(logged)")
+        }
+        self.port = port
+    }
+
+    func request(_ path: String, method: String = "GET", body: Data? = nil, headers: [String: String] = [:]) async throws -> Answer {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+        request.httpMethod = method
+        request.httpBody = body
+        request.timeoutInterval = 30
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        let http = response as? HTTPURLResponse
+        var fields: [String: String] = [:]
+        for (name, value) in http?.allHeaderFields ?? [:] { fields["\(name)".lowercased()] = "\(value)" }
+        return Answer(status: http?.statusCode ?? 0, body: data, headers: fields)
+    }
+
+    /// SIGTERM, then the exit status.
+    func stop() -> Int32 {
+        process.interrupt()  // SIGINT: the same graceful path as SIGTERM
+        let deadline = Date().addingTimeInterval(30)
+        while process.isRunning, Date() < deadline { usleep(20_000) }
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    func terminate() -> Int32 {
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    deinit { if process.isRunning { process.terminate() } }
+}
+
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

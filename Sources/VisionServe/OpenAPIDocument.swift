@@ -30,12 +30,13 @@ enum OpenAPIDocument {
         "/v1/models/{name}": {"get": {"summary": "One model: classes, preprocessing, the figures in its file",
           "parameters": [{"name": "name", "in": "path", "required": true, "schema": {"type": "string"}}],
           "responses": {"200": {"description": "the model"}, "404": {"description": "no such model"}}}},
-        "/v1/models/{name}/predict": {"post": {"summary": "Classify one image (its PNG or JPEG bytes as the body)",
+        "/v1/models/{name}/predict": {"post": {"summary": "Classify one image (its PNG or JPEG bytes as the body), or several as multipart/form-data files (answers in request order; a file that fails has an error of its own)",
           "parameters": [
             {"name": "name", "in": "path", "required": true, "schema": {"type": "string"}},
             {"name": "top_k", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "default": 5}}],
           "requestBody": {"required": true, "content": {"image/png": {"schema": {"type": "string", "format": "binary"}},
-            "image/jpeg": {"schema": {"type": "string", "format": "binary"}}}},
+            "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
+            "multipart/form-data": {"schema": {"type": "object", "additionalProperties": {"type": "string", "format": "binary"}}}}},
           "responses": {
             "200": {"description": "predictions", "content": {"application/json": {"schema": {"type": "object", "properties": {
               "model": {"type": "string"}, "version": {"type": "string"},

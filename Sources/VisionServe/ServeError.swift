@@ -13,6 +13,8 @@ public enum ServeError: Error, CustomStringConvertible {
     case overloaded(inflight: Int)
     case timeout(seconds: Double)
     case unauthorized
+    /// Not the request's fault: the network failed.
+    case failed(String)
 
     public var description: String {
         switch self {
@@ -25,6 +27,7 @@ public enum ServeError: Error, CustomStringConvertible {
         case .overloaded(let inflight): return "the server has \(inflight) requests in flight (--max-inflight); retry shortly"
         case .timeout(let seconds): return "no answer within \(seconds) s (--timeout)"
         case .unauthorized: return "missing or wrong bearer token"
+        case .failed(let detail): return detail
         }
     }
 
@@ -40,6 +43,7 @@ public enum ServeError: Error, CustomStringConvertible {
         case .overloaded: return .serviceUnavailable
         case .timeout: return .gatewayTimeout
         case .unauthorized: return .unauthorized
+        case .failed: return .internalServerError
         }
     }
 

@@ -110,26 +110,66 @@ public final class VisionServer: Sendable {
                 throw ServeError.bodyTooLarge(limit: configuration.maxBody)
             }
             guard body.readableBytes > 0 else { throw ServeError.emptyBody }
-            if let type = request.headers[.contentType]?.lowercased(), type.hasPrefix("multipart/") {
-                throw ServeError.badRequest("multipart bodies are not taken yet: send one image per request as image/png or image/jpeg")
+            let contentType = request.headers[.contentType] ?? ""
+            let multipart = contentType.lowercased().hasPrefix("multipart/")
+            let images = multipart
+                ? try MultipartImages.parse(body, contentType: contentType)
+                : [MultipartImages.Part(name: "the request body", bytes: Array(buffer: body))]
+            let outcomes = try await predict(images, model: model, batcher: batcher)
+            let predictions = outcomes.map { outcome -> [String: Any] in
+                switch outcome {
+                case .success(let probabilities): return Self.prediction(probabilities, classes: model.metadata.classes, topK: topK)
+                case .failure(let error): return ["error": error.description]
+                }
             }
-            // Decoding runs here, on the request's task; only the network waits for a batch.
-            let input: [Float]
-            do {
-                input = try model.predictor.input(fromEncoded: Array(buffer: body), source: "the request body")
-                metrics.image(model: model.name, decoded: true)
-            } catch let error as ImageError {
-                metrics.image(model: model.name, decoded: false)
-                throw ServeError.image(error)
+            // One image: its error is the answer. Several: each answers for itself, unless all failed.
+            if !multipart || outcomes.allSatisfy({ if case .failure = $0 { true } else { false } }),
+                case .failure(let error) = outcomes[0]
+            {
+                throw error
             }
-            let probabilities = try await withDeadline(seconds: configuration.timeout) { try await batcher.submit(input) }
-            return try Self.json([
-                "model": model.name, "version": model.version,
-                "predictions": [Self.prediction(probabilities, classes: model.metadata.classes, topK: topK)],
-            ])
+            return try Self.json(["model": model.name, "version": model.version, "predictions": predictions])
         } catch let error as ServeError {
             throw error.httpError
         }
+    }
+
+    /// Each image decoded on this task, then all of them submitted at once (so that they can
+    /// share a batch), each with its own deadline; outcomes in request order.
+    private func predict(_ images: [MultipartImages.Part], model: ServedModel, batcher: MicroBatcher) async throws
+        -> [Result<[Float], ServeError>]
+    {
+        var outcomes = [Result<[Float], ServeError>](repeating: .failure(.emptyBody), count: images.count)
+        var inputs: [(Int, [Float])] = []
+        for (index, image) in images.enumerated() {
+            guard !image.bytes.isEmpty else { outcomes[index] = .failure(.badRequest("\(image.name): empty")); continue }
+            do {
+                inputs.append((index, try model.predictor.input(fromEncoded: image.bytes, source: image.name)))
+                metrics.image(model: model.name, decoded: true)
+            } catch let error as ImageError {
+                metrics.image(model: model.name, decoded: false)
+                outcomes[index] = .failure(.image(error))
+            }
+        }
+        let timeout = configuration.timeout
+        let answered = await withTaskGroup(of: (Int, Result<[Float], ServeError>).self) { group in
+            for (index, input) in inputs {
+                group.addTask {
+                    do {
+                        return (index, .success(try await withDeadline(seconds: timeout) { try await batcher.submit(input) }))
+                    } catch let error as ServeError {
+                        return (index, .failure(error))
+                    } catch {
+                        return (index, .failure(.failed("the network failed: \(error)")))
+                    }
+                }
+            }
+            var out: [(Int, Result<[Float], ServeError>)] = []
+            for await item in group { out.append(item) }
+            return out
+        }
+        for (index, outcome) in answered { outcomes[index] = outcome }
+        return outcomes
     }
 
     static func prediction(_ probabilities: [Float], classes: [String], topK: Int) -> [String: Any] {

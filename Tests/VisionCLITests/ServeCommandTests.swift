@@ -54,6 +54,23 @@ import VisionTestSupport
         #expect((first["top"] as? [[String: Any]])?.count == 3)
         #expect((0..<10).map(String.init).contains(first["label"] as? String ?? ""))
 
+        // Several files in one multipart body: answers in order, a bad file answers for itself.
+        let boundary = "vision-test-boundary"
+        var form = Data()
+        for (name, data) in [("seven.png", seven), ("junk.png", Data("junk".utf8)), ("two.png", try Self.image(2))] {
+            form += Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(name)\"\r\nContent-Type: image/png\r\n\r\n".utf8)
+            form += data + Data("\r\n".utf8)
+        }
+        form += Data("--\(boundary)--\r\n".utf8)
+        let several = try await server.request(
+            "/v1/models/digits/predict", method: "POST", body: form, headers: auth.merging(["Content-Type": "multipart/form-data; boundary=\(boundary)"]) { $1 })
+        #expect(several.status == 200, "\(several.text)")
+        let answers = try #require(several.json["predictions"] as? [[String: Any]])
+        #expect(answers.count == 3)
+        #expect(answers[0]["label"] as? String == first["label"] as? String)
+        #expect((answers[1]["error"] as? String)?.contains("junk.png: unknown format") == true, "\(answers)")
+        #expect(answers[2]["label"] != nil)
+
         // Errors: each with its status and a one-line reason.
         let cases: [(Data, String, Int, String)] = [
             (Data("garbage".utf8), "", 415, "unknown format"),

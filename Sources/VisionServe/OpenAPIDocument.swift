@@ -30,6 +30,10 @@ enum OpenAPIDocument {
         "/v1/models/{name}": {"get": {"summary": "One model: classes, preprocessing, the figures in its file",
           "parameters": [{"name": "name", "in": "path", "required": true, "schema": {"type": "string"}}],
           "responses": {"200": {"description": "the model"}, "404": {"description": "no such model"}}}},
+        "/v1/models/{name}/reload": {"post": {"summary": "Load the model's file again and swap it in (requests in flight finish on the old one)",
+          "parameters": [{"name": "name", "in": "path", "required": true, "schema": {"type": "string"}}],
+          "responses": {"200": {"description": "reloaded: name, version"}, "404": {"description": "no such model"},
+            "422": {"description": "the file failed to load; the old model keeps serving"}}}},
         "/v1/models/{name}/predict": {"post": {"summary": "Classify one image (its PNG or JPEG bytes as the body), or several as multipart/form-data files (answers in request order; a file that fails has an error of its own)",
           "parameters": [
             {"name": "name", "in": "path", "required": true, "schema": {"type": "string"}},

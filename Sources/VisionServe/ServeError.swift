@@ -15,6 +15,7 @@ public enum ServeError: Error, CustomStringConvertible {
     case unauthorized
     /// Not the request's fault: the network failed.
     case failed(String)
+    case reloadFailed(name: String, path: String, detail: String)
 
     public var description: String {
         switch self {
@@ -28,6 +29,7 @@ public enum ServeError: Error, CustomStringConvertible {
         case .timeout(let seconds): return "no answer within \(seconds) s (--timeout)"
         case .unauthorized: return "missing or wrong bearer token"
         case .failed(let detail): return detail
+        case .reloadFailed(let name, let path, let detail): return "reload of '\(name)' from \(path) failed, the old model keeps serving: \(detail)"
         }
     }
 
@@ -44,6 +46,7 @@ public enum ServeError: Error, CustomStringConvertible {
         case .timeout: return .gatewayTimeout
         case .unauthorized: return .unauthorized
         case .failed: return .internalServerError
+        case .reloadFailed: return .unprocessableContent
         }
     }
 

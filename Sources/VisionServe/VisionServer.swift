@@ -9,43 +9,90 @@ import VisionImage
 public final class VisionServer: Sendable {
     public let configuration: ServeConfiguration
     public let metrics = ServeMetrics()
-    let models: [String: ServedModel]
+    /// What a request needs of a model: the model and its batcher, swapped together on reload.
+    struct Slot {
+        let model: ServedModel
+        let batcher: MicroBatcher
+    }
+    private let slots: Mutex<[String: Slot]>
     let order: [String]
-    let batchers: [String: MicroBatcher]
+    /// Loads a model file again (for reload), with the registry and limits the server started with.
+    public typealias Loader = @Sendable (_ path: String, _ name: String) throws -> ServedModel
+    private let loader: Loader?
     private let inflight = Mutex(0)
     private let ready = Mutex(false)
 
-    public init(models: [ServedModel], configuration: ServeConfiguration) throws {
-        var byName: [String: ServedModel] = [:]
+    public init(models: [ServedModel], configuration: ServeConfiguration, loader: Loader? = nil) throws {
+        var byName: [String: Slot] = [:]
+        self.configuration = configuration
+        self.loader = loader
+        order = models.map(\.name)
         for model in models {
             if byName[model.name] != nil {
                 throw ServeError.configuration("two models are named '\(model.name)': name one with MODEL.vision=NAME")
             }
-            byName[model.name] = model
+            byName[model.name] = Self.slot(model, configuration: configuration, metrics: metrics)
         }
-        self.models = byName
-        order = models.map(\.name)
-        self.configuration = configuration
-        let metrics = self.metrics
-        batchers = byName.mapValues { model in
-            let predictor = model.predictor
-            return MicroBatcher(
-                name: model.name, maxBatch: min(configuration.maxBatch, predictor.maximumBatch), maxDelay: configuration.maxDelay,
-                run: { inputs in try predictor.probabilities(inputs) },
-                onBatch: { metrics.batch(model: model.name, size: $0) },
-                onDepth: { metrics.queueDepth(model: model.name, $0) })
-        }
+        slots = Mutex(byName)
     }
+
+    static func slot(_ model: ServedModel, configuration: ServeConfiguration, metrics: ServeMetrics) -> Slot {
+        let predictor = model.predictor
+        let batcher = MicroBatcher(
+            name: model.name, maxBatch: min(configuration.maxBatch, predictor.maximumBatch), maxDelay: configuration.maxDelay,
+            run: { inputs in try predictor.probabilities(inputs) },
+            onBatch: { metrics.batch(model: model.name, size: $0) },
+            onDepth: { metrics.queueDepth(model: model.name, $0) })
+        return Slot(model: model, batcher: batcher)
+    }
+
+    /// The model serving `name` now.
+    func slot(_ name: String) -> Slot? { slots.withLock { $0[name] } }
 
     /// Runs every model once on a blank image, so that the first request does not pay for
     /// oneDNN's kernel creation; /readyz answers 200 after.
     public func warmUp() async throws {
         for name in order {
-            guard let model = models[name], let batcher = batchers[name] else { continue }
-            let p = model.metadata.preprocessing
-            _ = try await batcher.submit([Float](repeating: 0, count: p.channels * p.inputSize.height * p.inputSize.width))
+            guard let slot = slot(name) else { continue }
+            try await Self.warm(slot)
         }
         ready.withLock { $0 = true }
+    }
+
+    private static func warm(_ slot: Slot) async throws {
+        let p = slot.model.metadata.preprocessing
+        _ = try await slot.batcher.submit([Float](repeating: 0, count: p.channels * p.inputSize.height * p.inputSize.width))
+    }
+
+    /// Loads `name`'s file again and swaps it in once it is loaded and warm: requests already
+    /// holding the old model finish on it, new ones get the new. A file that fails to load
+    /// leaves the old model serving, and the error is thrown.
+    @discardableResult
+    public func reload(_ name: String) async throws -> ServedModel {
+        guard let old = slot(name) else { throw ServeError.unknownModel(name) }
+        guard let loader else { throw ServeError.failed("this server was started without a way to reload models") }
+        let model: ServedModel
+        do {
+            model = try loader(old.model.path, name)
+        } catch {
+            throw ServeError.reloadFailed(name: name, path: old.model.path, detail: "\(error)")
+        }
+        let fresh = Self.slot(model, configuration: configuration, metrics: metrics)
+        try await Self.warm(fresh)
+        slots.withLock { $0[name] = fresh }
+        return model
+    }
+
+    /// Reloads every model (SIGHUP); each failure is logged and leaves that model as it was.
+    public func reloadAll(logger: Logger) async {
+        for name in order {
+            do {
+                let model = try await reload(name)
+                logger.info("reloaded \(name) from \(model.path): version \(model.version)")
+            } catch {
+                logger.error("reload of \(name) failed, the old model keeps serving: \(error)")
+            }
+        }
     }
 
     /// The application: bound to the configuration's host and port; `onListening` gets the port.
@@ -68,8 +115,19 @@ public final class VisionServer: Sendable {
         router.get("openapi.json") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.text)))
         }
-        router.get("v1/models") { _, _ in try Self.json(["models": self.order.compactMap { self.models[$0]?.summary }]) }
-        router.get("v1/models/:name") { _, context in try Self.json(try self.model(context).details) }
+        router.get("v1/models") { _, _ in try Self.json(["models": self.order.compactMap { self.slot($0)?.model.summary }]) }
+        router.get("v1/models/:name") { _, context in try Self.json(try self.slot(context).model.details) }
+        router.post("v1/models/:name/reload") { _, context in
+            let name = context.parameters.get("name") ?? ""
+            do {
+                let model = try await self.reload(name)
+                context.logger.info("reloaded \(name) from \(model.path): version \(model.version)")
+                return try Self.json(["name": name, "version": model.version, "status": "reloaded"])
+            } catch let error as ServeError {
+                context.logger.error("reload of \(name) failed: \(error)")
+                throw error.httpError
+            }
+        }
         router.post("v1/models/:name/predict") { request, context in try await self.predict(request, context: context) }
         return Application(
             router: router,
@@ -78,15 +136,16 @@ public final class VisionServer: Sendable {
             logger: logger)
     }
 
-    private func model(_ context: some RequestContext) throws -> ServedModel {
+    private func slot(_ context: some RequestContext) throws -> Slot {
         let name = context.parameters.get("name") ?? ""
-        guard let model = models[name] else { throw ServeError.unknownModel(name).httpError }
-        return model
+        guard let slot = slot(name) else { throw ServeError.unknownModel(name).httpError }
+        return slot
     }
 
     private func predict(_ request: Request, context: some RequestContext) async throws -> Response {
-        let model = try self.model(context)
-        guard let batcher = batchers[model.name] else { throw ServeError.unknownModel(model.name).httpError }
+        // The model at the request's start serves the whole request, whatever a reload does meanwhile.
+        let slot = try self.slot(context)
+        let (model, batcher) = (slot.model, slot.batcher)
         let admitted = inflight.withLock { count -> Bool in
             guard count < configuration.maxInflight else { return false }
             count += 1

@@ -14,8 +14,9 @@ struct ServeCommand: ParsableCommand {
         discussion: """
             Each MODEL.vision is served under its file's stem, or under NAME with MODEL.vision=NAME. \
             Routes: POST /v1/models/{name}/predict (an image as the body), GET /v1/models, \
-            GET /v1/models/{name}, GET /healthz, GET /readyz, GET /metrics, GET /openapi.json. \
-            SIGTERM or Ctrl-C stops accepting, finishes the requests in flight and exits 0.
+            GET /v1/models/{name}, POST /v1/models/{name}/reload, GET /healthz, GET /readyz, GET \
+            /metrics, GET /openapi.json. SIGHUP reloads every model from its file; SIGTERM or \
+            Ctrl-C stops accepting, finishes the requests in flight and exits 0.
             """
     )
 
@@ -104,16 +105,29 @@ struct ServeCommand: ParsableCommand {
             configuration.token = token
         }
         let registry = try Registries.models(pluginDirectories: pluginDirectories)
+        let (limits, budget) = (configuration.limits, configuration.memoryBudget)
+        let loader: VisionServer.Loader = { path, name in
+            try ServedModel(path: path, name: name, registry: registry, limits: limits, memoryBudget: budget)
+        }
         let served = try models.map { argument in
             let (name, path) = ServedModel.nameAndPath(argument)
-            return try ServedModel(path: path, name: name, registry: registry, limits: configuration.limits, memoryBudget: configuration.memoryBudget)
+            return try loader(path, name)
         }
-        let server = try VisionServer(models: served, configuration: configuration)
-        var logger = Logger(label: "vision.serve")
-        logger.logLevel = .info
+        let server = try VisionServer(models: served, configuration: configuration, loader: loader)
+        let logger = {
+            var logger = Logger(label: "vision.serve")
+            logger.logLevel = .info
+            return logger
+        }()
         if !configuration.isLoopback && configuration.token == nil {
             print("warning: listening on \(host) without --token-file: anyone who can reach this address can use the models")
         }
+        // SIGHUP reloads every model from its file (a failure leaves that model serving).
+        signal(SIGHUP, SIG_IGN)
+        let hangup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        hangup.setEventHandler { Task { await server.reloadAll(logger: logger) } }
+        hangup.resume()
+        defer { hangup.cancel() }
         let failure = FailureBox()
         let done = DispatchSemaphore(value: 0)
         Task {

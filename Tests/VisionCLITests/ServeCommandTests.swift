@@ -159,6 +159,57 @@ import VisionTestSupport
         #expect(hurried.stop() == 0)
     }
 
+    /// POST /v1/models/{name}/reload and SIGHUP swap the file in under load; a broken file
+    /// leaves the old model serving.
+    @Test func reloadSwapsModelsUnderLoadAndKeepsTheOldOneOnFailure() async throws {
+        let folder = try Fixtures.temporaryDirectory()
+        let other = try CLI.run(["train", Self.digits, "--image-size", "8", "--epochs", "1", "--seed", "7", "--output", folder + "/other", "--quiet"])
+        #expect(other.status == 0, "\(other.standardError)")
+        let served = folder + "/served.vision"
+        try FileManager.default.copyItem(atPath: Self.model, toPath: served)
+        let server = try ServerProcess([served])
+        func version() async throws -> String {
+            let models = try await server.request("/v1/models").json["models"] as? [[String: Any]]
+            return models?.first?["version"] as? String ?? ""
+        }
+        let first = try await version()
+        let body = try Self.image(5)
+        // A broken file: 422, and the old model keeps answering.
+        try Data("not a model".utf8).write(to: URL(fileURLWithPath: served))
+        let broken = try await server.request("/v1/models/served/reload", method: "POST")
+        #expect(broken.status == 422 && broken.text.contains("the old model keeps serving"), "\(broken.text)")
+        #expect(try await server.request("/v1/models/served/predict", method: "POST", body: body).status == 200)
+        #expect(try await version() == first)
+        // A new file, swapped in while requests keep coming: every request is answered.
+        try FileManager.default.removeItem(atPath: served)
+        try FileManager.default.copyItem(atPath: folder + "/other/best.vision", toPath: served)
+        let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+            for index in 0..<24 {
+                group.addTask {
+                    if index == 8 { return try await server.request("/v1/models/served/reload", method: "POST").status }
+                    return try await server.request("/v1/models/served/predict", method: "POST", body: body).status
+                }
+            }
+            var out: [Int] = []
+            for try await status in group { out.append(status) }
+            return out
+        }
+        #expect(statuses.allSatisfy { $0 == 200 }, "\(statuses)")
+        let second = try await version()
+        #expect(second != first && second.count == 12)
+        // SIGHUP: back to the first file.
+        try FileManager.default.removeItem(atPath: served)
+        try FileManager.default.copyItem(atPath: Self.model, toPath: served)
+        kill(server.process.processIdentifier, SIGHUP)
+        var now = second
+        for _ in 0..<100 where now != first {
+            try await Task.sleep(for: .milliseconds(100))
+            now = try await version()
+        }
+        #expect(now == first)
+        #expect(server.stop() == 0)
+    }
+
     @Test func badFlagsAndModelsAreOneLine() throws {
         let missing = try CLI.run(["serve", "/nonexistent.vision", "--port", "0"])
         #expect(missing.status != 0)

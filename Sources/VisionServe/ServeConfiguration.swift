@@ -17,6 +17,8 @@ public struct ServeConfiguration: Sendable {
     public var token: String?
     public var limits = DecodeLimits.standard
     public var memoryBudget = InferenceMemory.defaultBudget
+    /// The drift report compares the last this many images with the model's training fingerprint.
+    public var driftWindow = 1000
 
     public init() {}
 

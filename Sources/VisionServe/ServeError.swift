@@ -16,6 +16,7 @@ public enum ServeError: Error, CustomStringConvertible {
     /// Not the request's fault: the network failed.
     case failed(String)
     case reloadFailed(name: String, path: String, detail: String)
+    case noFingerprint(String)
 
     public var description: String {
         switch self {
@@ -30,6 +31,7 @@ public enum ServeError: Error, CustomStringConvertible {
         case .unauthorized: return "missing or wrong bearer token"
         case .failed(let detail): return detail
         case .reloadFailed(let name, let path, let detail): return "reload of '\(name)' from \(path) failed, the old model keeps serving: \(detail)"
+        case .noFingerprint(let name): return "model '\(name)' holds no training fingerprint (trained before vision recorded one): train it again to monitor drift"
         }
     }
 
@@ -47,6 +49,7 @@ public enum ServeError: Error, CustomStringConvertible {
         case .unauthorized: return .unauthorized
         case .failed: return .internalServerError
         case .reloadFailed: return .unprocessableContent
+        case .noFingerprint: return .conflict
         }
     }
 

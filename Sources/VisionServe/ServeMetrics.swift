@@ -1,5 +1,6 @@
 import Metrics
 import Prometheus
+import VisionWorkflow
 
 /// The server's figures, through swift-metrics into a Prometheus registry of its own (no global
 /// bootstrap, so that several servers, or tests, each keep their own): requests by route and
@@ -36,6 +37,21 @@ public final class ServeMetrics: Sendable {
     func image(model: String, decoded: Bool) {
         Counter(label: decoded ? "vision_images_decoded_total" : "vision_images_refused_total", dimensions: [("model", model)], factory: factory)
             .increment()
+    }
+
+    /// The drift figures of a model: PSI and KS per feature, the class-mix PSI, and the verdict
+    /// as a number (-1 insufficient data, 0 ok, 1 warn, 2 drift).
+    func drift(model: String, _ report: DriftReport) {
+        for feature in report.features {
+            Gauge(label: "vision_drift_psi", dimensions: [("model", model), ("feature", feature.name)], factory: factory).record(feature.psi)
+            Gauge(label: "vision_drift_ks", dimensions: [("model", model), ("feature", feature.name)], factory: factory).record(feature.ks)
+        }
+        if let psi = report.predictedClassesPSI {
+            Gauge(label: "vision_drift_predicted_classes_psi", dimensions: [("model", model)], factory: factory).record(psi)
+        }
+        let verdict: Double = [.insufficientData: -1, .ok: 0, .warn: 1, .drift: 2][report.verdict] ?? -1
+        Gauge(label: "vision_drift_verdict", dimensions: [("model", model)], factory: factory).record(verdict)
+        Gauge(label: "vision_drift_window_images", dimensions: [("model", model)], factory: factory).record(report.images)
     }
 
     /// The Prometheus text exposition.

@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import Synchronization
 import VisionImage
+import VisionWorkflow
 
 /// The HTTP service: routes, limits, authentication, metrics and one micro-batcher per model.
 /// `makeApplication` gives a Hummingbird application to run (the command) or to test.
@@ -13,6 +14,8 @@ public final class VisionServer: Sendable {
     struct Slot {
         let model: ServedModel
         let batcher: MicroBatcher
+        /// The last images this model answered, for its drift report.
+        let window: DriftWindow
     }
     private let slots: Mutex<[String: Slot]>
     let order: [String]
@@ -43,7 +46,12 @@ public final class VisionServer: Sendable {
             run: { inputs in try predictor.probabilities(inputs) },
             onBatch: { metrics.batch(model: model.name, size: $0) },
             onDepth: { metrics.queueDepth(model: model.name, $0) })
-        return Slot(model: model, batcher: batcher)
+        return Slot(model: model, batcher: batcher, window: DriftWindow(capacity: configuration.driftWindow))
+    }
+
+    /// The drift report of a model's window against its file's fingerprint (nil without one).
+    func driftReport(_ slot: Slot) -> DriftReport? {
+        slot.model.metadata.drift.map { slot.window.report($0, classes: slot.model.metadata.classes) }
     }
 
     /// The model serving `name` now.
@@ -108,7 +116,10 @@ public final class VisionServer: Sendable {
             return try Self.json(["status": "ready", "models": self.order])
         }
         router.get("metrics") { _, _ in
-            Response(
+            for name in self.order {
+                if let slot = self.slot(name), let report = self.driftReport(slot) { self.metrics.drift(model: name, report) }
+            }
+            return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(string: self.metrics.text())))
         }
@@ -117,6 +128,17 @@ public final class VisionServer: Sendable {
         }
         router.get("v1/models") { _, _ in try Self.json(["models": self.order.compactMap { self.slot($0)?.model.summary }]) }
         router.get("v1/models/:name") { _, context in try Self.json(try self.slot(context).model.details) }
+        router.get("v1/models/:name/drift") { _, context in
+            let slot = try self.slot(context)
+            guard let report = self.driftReport(slot) else {
+                throw ServeError.noFingerprint(slot.model.name).httpError
+            }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(report))))
+        }
         router.post("v1/models/:name/reload") { _, context in
             let name = context.parameters.get("name") ?? ""
             do {
@@ -174,7 +196,7 @@ public final class VisionServer: Sendable {
             let images = multipart
                 ? try MultipartImages.parse(body, contentType: contentType)
                 : [MultipartImages.Part(name: "the request body", bytes: Array(buffer: body))]
-            let outcomes = try await predict(images, model: model, batcher: batcher)
+            let outcomes = try await predict(images, model: model, batcher: batcher, window: slot.window)
             let predictions = outcomes.map { outcome -> [String: Any] in
                 switch outcome {
                 case .success(let probabilities): return Self.prediction(probabilities, classes: model.metadata.classes, topK: topK)
@@ -195,15 +217,18 @@ public final class VisionServer: Sendable {
 
     /// Each image decoded on this task, then all of them submitted at once (so that they can
     /// share a batch), each with its own deadline; outcomes in request order.
-    private func predict(_ images: [MultipartImages.Part], model: ServedModel, batcher: MicroBatcher) async throws
+    private func predict(_ images: [MultipartImages.Part], model: ServedModel, batcher: MicroBatcher, window: DriftWindow) async throws
         -> [Result<[Float], ServeError>]
     {
         var outcomes = [Result<[Float], ServeError>](repeating: .failure(.emptyBody), count: images.count)
         var inputs: [(Int, [Float])] = []
+        var measured: [Int: ([Double], String)] = [:]
         for (index, image) in images.enumerated() {
             guard !image.bytes.isEmpty else { outcomes[index] = .failure(.badRequest("\(image.name): empty")); continue }
             do {
-                inputs.append((index, try model.predictor.input(fromEncoded: image.bytes, source: image.name)))
+                let decoded = try model.predictor.decode(image.bytes, source: image.name)
+                inputs.append((index, try model.predictor.input(from: decoded.image)))
+                if model.metadata.drift != nil { measured[index] = (DriftFeatures.measure(decoded), decoded.format.rawValue) }
                 metrics.image(model: model.name, decoded: true)
             } catch let error as ImageError {
                 metrics.image(model: model.name, decoded: false)
@@ -227,7 +252,13 @@ public final class VisionServer: Sendable {
             for await item in group { out.append(item) }
             return out
         }
-        for (index, outcome) in answered { outcomes[index] = outcome }
+        for (index, outcome) in answered {
+            outcomes[index] = outcome
+            if case .success(let probabilities) = outcome, let (features, format) = measured[index] {
+                let predicted = probabilities.indices.max { probabilities[$0] < probabilities[$1] } ?? 0
+                window.add(features: features, format: format, predicted: predicted)
+            }
+        }
         return outcomes
     }
 

@@ -65,7 +65,7 @@ struct InferCommand: ParsableCommand {
         let predictor = try Predictor(
             LoadedModel(path: modelPath, registry: Registries.models(pluginDirectories: pluginDirectories)), limits: decodeLimits.limits,
             memoryBudget: maxActivationBytes.bytes)
-        let files = try expand(paths)
+        let files = try Self.imageFiles(paths)
         guard !files.isEmpty else { throw CLIError("no image files found in \(paths.joined(separator: ", "))") }
         let predictions = try predictor.predict(files, batchSize: batchSize)
         var failures = 0
@@ -120,7 +120,8 @@ struct InferCommand: ParsableCommand {
     }
 
     /// Files from arguments: files as given, folders searched recursively, '-' and @LIST read.
-    private func expand(_ arguments: [String]) throws -> [String] {
+    /// Image paths from files, folders (recursive), "-" (standard input) and @LIST arguments.
+    static func imageFiles(_ arguments: [String]) throws -> [String] {
         var out: [String] = []
         for argument in arguments {
             if argument == "-" {

@@ -14,7 +14,7 @@ struct ServeCommand: ParsableCommand {
         discussion: """
             Each MODEL.vision is served under its file's stem, or under NAME with MODEL.vision=NAME. \
             Routes: POST /v1/models/{name}/predict (an image as the body), GET /v1/models, \
-            GET /v1/models/{name}, POST /v1/models/{name}/reload, GET /healthz, GET /readyz, GET \
+            GET /v1/models/{name}, GET /v1/models/{name}/drift, POST /v1/models/{name}/reload, GET /healthz, GET /readyz, GET \
             /metrics, GET /openapi.json. SIGHUP reloads every model from its file; SIGTERM or \
             Ctrl-C stops accepting, finishes the requests in flight and exits 0.
             """
@@ -54,6 +54,9 @@ struct ServeCommand: ParsableCommand {
         help: "Memory one network run may take (default 768MiB): batches stay within it; a model whose one image would not fit is refused.")
     var maxActivationBytes = ByteCount(bytes: InferenceMemory.defaultBudget)
 
+    @Option(name: .customLong("drift-window"), help: "The drift report compares the last this many images with the model's training fingerprint.")
+    var driftWindow = 1000
+
     @Option(name: .customLong("plugin-dir"), help: "Also load YAML models from this folder (repeatable).")
     var pluginDirectories: [String] = []
 
@@ -70,6 +73,7 @@ struct ServeCommand: ParsableCommand {
         if maxBody.bytes < 1 { throw ValidationError("--max-body must be positive") }
         if try Self.seconds(timeout) <= 0 { throw ValidationError("--timeout must be positive, got \(timeout)") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        if !(1...1_000_000).contains(driftWindow) { throw ValidationError("--drift-window must be in 1...1000000, got \(driftWindow)") }
     }
 
     /// "10s", "500ms", "2m" or plain seconds.
@@ -96,6 +100,7 @@ struct ServeCommand: ParsableCommand {
         configuration.maxInflight = maxInflight
         configuration.limits = decodeLimits.limits
         configuration.memoryBudget = maxActivationBytes.bytes
+        configuration.driftWindow = driftWindow
         if let tokenFile {
             guard let text = try? String(contentsOfFile: tokenFile, encoding: .utf8) else { throw CLIError("\(tokenFile): cannot read the token file") }
             let token = text.trimmingCharacters(in: .whitespacesAndNewlines)

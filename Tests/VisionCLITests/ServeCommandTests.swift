@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VisionImage
 import VisionTestSupport
 
 /// `vision serve` end to end: a real process on a loopback port, real HTTP requests.
@@ -141,7 +142,10 @@ import VisionTestSupport
         let body = try Self.image(3)
         let slow = try ServerProcess([Self.model, "--max-delay-ms", "1500", "--max-inflight", "1"])
         async let waiting = slow.request("/v1/models/best/predict", method: "POST", body: body)
-        try await Task.sleep(for: .milliseconds(400))
+        // Until the first request waits in the queue.
+        for _ in 0..<100 where !(try await slow.request("/metrics").text.contains(#"vision_queue_depth{model="best"} 1"#)) {
+            try await Task.sleep(for: .milliseconds(20))
+        }
         let overloaded = try await slow.request("/v1/models/best/predict", method: "POST", body: body)
         #expect(overloaded.status == 503, "\(overloaded.text)")
         #expect(overloaded.headers["retry-after"] == "1", "\(overloaded.headers)")
@@ -207,6 +211,38 @@ import VisionTestSupport
             now = try await version()
         }
         #expect(now == first)
+        #expect(server.stop() == 0)
+    }
+
+    /// The drift report over the last images served: `ok` for held-out images of the training
+    /// distribution, `drift` once the same images arrive 40% brighter; also on /metrics.
+    @Test func driftIsMonitoredOnTheImagesServed() async throws {
+        let server = try ServerProcess([Self.model, "--drift-window", "100"])
+        // 100 held-out images spread over every class (the split lists them class by class).
+        let all = try DriftCommandTests.heldOut(Self.model)
+        let heldOut = stride(from: 0, to: all.count, by: max(all.count / 100, 1)).prefix(100).map { all[$0] }
+        #expect(heldOut.count == 100)
+        func send(_ transform: @escaping @Sendable (Image) throws -> Image) async throws {
+            for path in heldOut {
+                let image = try transform(try ImageDecoder.decode(contentsOf: path).image)
+                let answer = try await server.request("/v1/models/best/predict", method: "POST", body: Data(try PNGEncoder.encode(image)))
+                #expect(answer.status == 200)
+            }
+        }
+        let empty = try await server.request("/v1/models/best/drift")
+        #expect(empty.status == 200 && empty.json["verdict"] as? String == "insufficient_data", "\(empty.text)")
+        try await send { $0 }
+        let fresh = try await server.request("/v1/models/best/drift")
+        #expect(fresh.json["verdict"] as? String == "ok", "\(fresh.text)")
+        #expect(fresh.json["images"] as? Int == 100)
+        try await send { image in
+            try Image(width: image.width, height: image.height, channels: image.channels, pixels: image.pixels.map { UInt8(min(255, Double($0) * 1.4)) })
+        }
+        let bright = try await server.request("/v1/models/best/drift")
+        #expect(bright.json["verdict"] as? String == "drift", "\(bright.text)")
+        let metrics = try await server.request("/metrics").text
+        #expect(metrics.contains(#"vision_drift_verdict{model="best"} 2"#), "\(metrics.prefix(3000))")
+        #expect(metrics.contains(#"vision_drift_psi{model="best",feature="brightness"}"#))
         #expect(server.stop() == 0)
     }
 

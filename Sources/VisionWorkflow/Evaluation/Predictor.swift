@@ -60,7 +60,13 @@ public final class Predictor: @unchecked Sendable {
         try input(from: ImageDecoder.decode(bytes, source: source, options: decodeOptions).image)
     }
 
-    func input(from image: Image) throws -> [Float] {
+    /// Encoded bytes decoded as this model decodes them (within the limits).
+    public func decode(_ bytes: [UInt8], source: String) throws -> DecodedImage {
+        try ImageDecoder.decode(bytes, source: source, options: decodeOptions)
+    }
+
+    /// A decoded image's network input (C × H × W floats), preprocessed as the model file says.
+    public func input(from image: Image) throws -> [Float] {
         var generator = RandomGenerator(seed: 0)
         guard case .tensor(let tensor) = try transform.apply(.image(image), using: &generator) else {
             throw TransformError.invalidParameter(transform: "preprocessing", detail: "it did not end in a tensor")

@@ -33,6 +33,9 @@ public struct SavedModelMetadata: Codable, Sendable, Equatable {
     /// A digest of the training data's relative paths and labels.
     public var datasetFingerprint: String
     public var createdBy: String
+    /// A summary of the training inputs for drift monitoring (`vision serve`, `vision drift`);
+    /// absent in files from before it existed and in checkpoints.
+    public var drift: DriftFingerprint?
 
     /// One image of the training data and the split it was in.
     public struct SplitRecord: Codable, Sendable, Equatable {
@@ -69,7 +72,7 @@ public struct SavedModelMetadata: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case formatVersion = "format_version", plugin, model, classes, preprocessing, training, monitor, epoch, metrics, split
-        case datasetRoot = "dataset_root", datasetFingerprint = "dataset_fingerprint", createdBy = "created_by"
+        case datasetRoot = "dataset_root", datasetFingerprint = "dataset_fingerprint", createdBy = "created_by", drift
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import VisionData
+import VisionImage
 import VisionMetricAPI
 import VisionModelAPI
 import VisionNN
@@ -78,18 +79,34 @@ public final class Trainer {
             options: .init(suite: run.suite, workers: run.configuration.workers, onBadImage: run.configuration.onBadImage,
                            limits: run.decodeLimits, measureTrainAccuracy: false))
         result.evaluation = evaluation
+        // best.vision keeps its own epoch and validation figures, gains the test figures, and
+        // the fingerprint of its training inputs for drift monitoring.
+        let record = run.history.first { $0.epoch == best.epoch }
+        var figures = record.map { run.figures(for: $0) } ?? saved?.metrics ?? [:]
         if !run.testItems.isEmpty {
             result.testAccuracy = evaluation.accuracy
-            // best.vision keeps its own epoch and validation figures, and gains the test figures.
-            let record = run.history.first { $0.epoch == best.epoch }
-            var figures = record.map { run.figures(for: $0) } ?? saved?.metrics ?? [:]
             for (name, value) in evaluation.values { figures["test_" + name] = value }
-            try SavedModel.write(run.model, metadata: run.metadata(epoch: best.epoch, metrics: figures), to: bestPath)
         }
+        var metadata = run.metadata(epoch: best.epoch, metrics: figures)
+        metadata.drift = try Self.driftFingerprint(run, heldOut: evaluation.predictions)
+        try SavedModel.write(run.model, metadata: metadata, to: bestPath)
         try RunReport.write(
             folder: run.output, title: "\(run.specification.plugin) on \((run.dataset.root as NSString).lastPathComponent)",
             history: run.history, evaluation: evaluation)
         log("report: \(run.path("report.html"))")
         return result
+    }
+
+    /// The training inputs summarised as the server will measure its requests (decoded as the
+    /// model decodes), with the predicted-class shares on the held-out images.
+    static func driftFingerprint(_ run: TrainingRun, heldOut: Predictions) throws -> DriftFingerprint {
+        let p = run.preprocessing
+        let options = DecodeOptions(
+            layout: p.channels == 1 ? .gray : .rgb, sizeHint: try PreprocessingTransforms.evaluation(p).decodeSizeHint,
+            limits: run.decodeLimits)
+        let sample = DriftSample(run.trainItems.map(\.path), options: options)
+        var shares = [Double](repeating: 0, count: run.dataset.classes.count)
+        for label in heldOut.predicted where label < shares.count { shares[label] += 1 / Double(max(heldOut.count, 1)) }
+        return DriftFingerprint(rows: sample.rows, formats: sample.formats, predictedClasses: heldOut.count > 0 ? shares : nil)
     }
 }

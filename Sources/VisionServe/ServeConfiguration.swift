@@ -19,6 +19,8 @@ public struct ServeConfiguration: Sendable {
     public var memoryBudget = InferenceMemory.defaultBudget
     /// The drift report compares the last this many images with the model's training fingerprint.
     public var driftWindow = 1000
+    /// Where a sampled share of the answered images goes, for labelling and retraining.
+    public var capture: CaptureSink?
 
     public init() {}
 

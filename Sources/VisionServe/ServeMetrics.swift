@@ -39,6 +39,10 @@ public final class ServeMetrics: Sendable {
             .increment()
     }
 
+    func captureFailed(model: String) {
+        Counter(label: "vision_capture_errors_total", dimensions: [("model", model)], factory: factory).increment()
+    }
+
     /// The drift figures of a model: PSI and KS per feature, the class-mix PSI, and the verdict
     /// as a number (-1 insufficient data, 0 ok, 1 warn, 2 drift).
     func drift(model: String, _ report: DriftReport) {

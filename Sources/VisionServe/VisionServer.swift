@@ -222,13 +222,15 @@ public final class VisionServer: Sendable {
     {
         var outcomes = [Result<[Float], ServeError>](repeating: .failure(.emptyBody), count: images.count)
         var inputs: [(Int, [Float])] = []
-        var measured: [Int: ([Double], String)] = [:]
+        var measured: [Int: [Double]] = [:]
+        var formats: [Int: String] = [:]
         for (index, image) in images.enumerated() {
             guard !image.bytes.isEmpty else { outcomes[index] = .failure(.badRequest("\(image.name): empty")); continue }
             do {
                 let decoded = try model.predictor.decode(image.bytes, source: image.name)
                 inputs.append((index, try model.predictor.input(from: decoded.image)))
-                if model.metadata.drift != nil { measured[index] = (DriftFeatures.measure(decoded), decoded.format.rawValue) }
+                formats[index] = decoded.format.rawValue
+                if model.metadata.drift != nil { measured[index] = DriftFeatures.measure(decoded) }
                 metrics.image(model: model.name, decoded: true)
             } catch let error as ImageError {
                 metrics.image(model: model.name, decoded: false)
@@ -254,9 +256,15 @@ public final class VisionServer: Sendable {
         }
         for (index, outcome) in answered {
             outcomes[index] = outcome
-            if case .success(let probabilities) = outcome, let (features, format) = measured[index] {
-                let predicted = probabilities.indices.max { probabilities[$0] < probabilities[$1] } ?? 0
-                window.add(features: features, format: format, predicted: predicted)
+            guard case .success(let probabilities) = outcome, let format = formats[index] else { continue }
+            let predicted = probabilities.indices.max { probabilities[$0] < probabilities[$1] } ?? 0
+            if let features = measured[index] { window.add(features: features, format: format, predicted: predicted) }
+            if let capture = configuration.capture, predicted < model.metadata.classes.count,
+                case .failure = capture.offer(
+                    images[index].bytes, format: format, label: model.metadata.classes[predicted], probability: probabilities[predicted],
+                    model: model.name, version: model.version)
+            {
+                metrics.captureFailed(model: model.name)
             }
         }
         return outcomes

@@ -54,6 +54,15 @@ struct ServeCommand: ParsableCommand {
         help: "Memory one network run may take (default 768MiB): batches stay within it; a model whose one image would not fit is refused.")
     var maxActivationBytes = ByteCount(bytes: InferenceMemory.defaultBudget)
 
+    @Option(help: "Save a sampled share of the answered images here (DIR/PREDICTED_CLASS/…, plus captured.csv) for labelling and retraining.")
+    var capture: String?
+
+    @Option(name: .customLong("capture-rate"), help: "With --capture: the share of answered images saved (0...1).")
+    var captureRate = 0.05
+
+    @Option(name: .customLong("capture-max"), help: "With --capture: stop saving after this many files in the folder.")
+    var captureMax = 10_000
+
     @Option(name: .customLong("drift-window"), help: "The drift report compares the last this many images with the model's training fingerprint.")
     var driftWindow = 1000
 
@@ -73,6 +82,8 @@ struct ServeCommand: ParsableCommand {
         if maxBody.bytes < 1 { throw ValidationError("--max-body must be positive") }
         if try Self.seconds(timeout) <= 0 { throw ValidationError("--timeout must be positive, got \(timeout)") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        if !(0...1).contains(captureRate) { throw ValidationError("--capture-rate must be in 0...1, got \(captureRate)") }
+        if captureMax < 0 { throw ValidationError("--capture-max must be at least 0, got \(captureMax)") }
         if !(1...1_000_000).contains(driftWindow) { throw ValidationError("--drift-window must be in 1...1000000, got \(driftWindow)") }
     }
 
@@ -101,6 +112,13 @@ struct ServeCommand: ParsableCommand {
         configuration.limits = decodeLimits.limits
         configuration.memoryBudget = maxActivationBytes.bytes
         configuration.driftWindow = driftWindow
+        if let capture {
+            do {
+                configuration.capture = try CaptureSink(folder: capture, rate: captureRate, limit: captureMax)
+            } catch {
+                throw CLIError("\(capture): cannot capture images there (\(error.localizedDescription))")
+            }
+        }
         if let tokenFile {
             guard let text = try? String(contentsOfFile: tokenFile, encoding: .utf8) else { throw CLIError("\(tokenFile): cannot read the token file") }
             let token = text.trimmingCharacters(in: .whitespacesAndNewlines)

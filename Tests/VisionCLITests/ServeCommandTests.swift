@@ -140,10 +140,10 @@ import VisionTestSupport
     /// SIGTERM comes still gets its answer, and the process exits 0.
     @Test func overloadTimeoutsAndGracefulShutdown() async throws {
         let body = try Self.image(3)
-        let slow = try ServerProcess([Self.model, "--max-delay-ms", "1500", "--max-inflight", "1"])
+        let slow = try ServerProcess([Self.model, "--max-delay-ms", "4000", "--max-inflight", "1"])
         async let waiting = slow.request("/v1/models/best/predict", method: "POST", body: body)
         // Until the first request waits in the queue.
-        for _ in 0..<100 where !(try await slow.request("/metrics").text.contains(#"vision_queue_depth{model="best"} 1"#)) {
+        for _ in 0..<1500 where !(try await slow.request("/metrics").text.contains(#"vision_queue_depth{model="best"} 1"#)) {
             try await Task.sleep(for: .milliseconds(20))
         }
         let overloaded = try await slow.request("/v1/models/best/predict", method: "POST", body: body)
@@ -244,6 +244,30 @@ import VisionTestSupport
         #expect(metrics.contains(#"vision_drift_verdict{model="best"} 2"#), "\(metrics.prefix(3000))")
         #expect(metrics.contains(#"vision_drift_psi{model="best",feature="brightness"}"#))
         #expect(server.stop() == 0)
+    }
+
+    /// --capture keeps answered images by predicted class with a manifest `vision` reads back;
+    /// --capture-max bounds it.
+    @Test func capturedImagesFeedTheNextTraining() async throws {
+        let folder = try Fixtures.temporaryDirectory() + "/captured"
+        let server = try ServerProcess([Self.model, "--capture", folder, "--capture-rate", "1", "--capture-max", "3"])
+        for label in 0..<5 {
+            let answer = try await server.request("/v1/models/best/predict", method: "POST", body: try Self.image(label))
+            #expect(answer.status == 200)
+        }
+        #expect(server.stop() == 0)
+        let rows = try String(contentsOfFile: folder + "/captured.csv", encoding: .utf8).split(separator: "\n")
+        #expect(rows.count == 4, "\(rows)")
+        #expect(rows.first == "path,label,probability,model,version,captured_at")
+        for row in rows.dropFirst() {
+            let fields = row.split(separator: ",").map(String.init)
+            #expect(FileManager.default.fileExists(atPath: folder + "/" + fields[0]), "\(row)")
+            #expect(fields[0].hasPrefix(fields[1] + "/") && fields[0].hasSuffix(".png") && fields[3] == "best")
+        }
+        // The manifest is a dataset as it stands (labels = predictions until someone corrects them).
+        let inspect = try CLI.run(["data", "inspect", folder + "/captured.csv"])
+        #expect(inspect.status == 0, "\(inspect.standardError)")
+        #expect(inspect.standardOutput.contains("3 files"), "\(inspect.standardOutput)")
     }
 
     @Test func badFlagsAndModelsAreOneLine() throws {

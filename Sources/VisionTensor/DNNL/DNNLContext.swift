@@ -1,13 +1,12 @@
 import CDNNL
 import Foundation
 
-/// The oneDNN engine and stream, created once, and a cache of primitives by shape.
+/// The oneDNN engine, created once, a stream per thread, and a cache of primitives by shape.
 ///
 /// Debian's oneDNN runs on OpenMP: its thread count is fixed when the OpenMP runtime starts, so
 /// `configure(threads:)` must run before the first op (the CLI's `--threads` does).
 final class DNNLContext: @unchecked Sendable {
     let engine: dnnl_engine_t
-    let stream: dnnl_stream_t
     private var primitives: [String: DNNLPrimitive] = [:]
     private let lock = NSLock()
 
@@ -20,18 +19,37 @@ final class DNNLContext: @unchecked Sendable {
         if let instance { return instance }
         var engine: dnnl_engine_t?
         try check(dnnl_engine_create(&engine, dnnl_cpu, 0), "engine")
-        var stream: dnnl_stream_t?
-        try check(dnnl_stream_create(&stream, engine, dnnl_stream_default_flags.rawValue), "stream")
-        guard let engine, let stream else { throw .backend(op: "engine", detail: "no engine") }
-        let context = DNNLContext(engine: engine, stream: stream)
+        guard let engine else { throw .backend(op: "engine", detail: "no engine") }
+        let context = DNNLContext(engine: engine)
         instance = context
         return context
     }
 
-    private init(engine: dnnl_engine_t, stream: dnnl_stream_t) {
+    private init(engine: dnnl_engine_t) {
         self.engine = engine
-        self.stream = stream
     }
+
+    /// The calling thread's stream, made on its first use and destroyed when the thread ends:
+    /// threads that run networks at once (a server's models, each on its own queue) never
+    /// share one.
+    var stream: dnnl_stream_t {
+        get throws(TensorError) {
+            if let existing = pthread_getspecific(Self.streamKey) { return OpaquePointer(existing) }
+            var stream: dnnl_stream_t?
+            try check(dnnl_stream_create(&stream, engine, dnnl_stream_default_flags.rawValue), "stream")
+            guard let stream else { throw .backend(op: "stream", detail: "no stream") }
+            pthread_setspecific(Self.streamKey, UnsafeRawPointer(stream))
+            return stream
+        }
+    }
+
+    private static let streamKey: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key) { pointer in
+            dnnl_stream_destroy(OpaquePointer(pointer))
+        }
+        return key
+    }()
 
     /// The cached primitive for `key`, or a new one from `make`.
     func primitive(_ key: String, _ make: () throws(TensorError) -> DNNLPrimitive) throws(TensorError) -> DNNLPrimitive {

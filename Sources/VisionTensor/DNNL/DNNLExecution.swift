@@ -33,6 +33,7 @@ extension DNNLContext {
             memories.append(memory)
             arguments.append(dnnl_exec_arg_t(arg: operand.index, memory: memory))
         }
+        let stream = try self.stream
         let status = arguments.withUnsafeBufferPointer {
             dnnl_primitive_execute(primitive.primitive, stream, Int32($0.count), $0.baseAddress)
         }

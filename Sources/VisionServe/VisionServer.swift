@@ -153,6 +153,8 @@ public final class VisionServer: Sendable {
         router.post("v1/models/:name/predict") { request, context in try await self.predict(request, context: context) }
         return Application(
             router: router,
+            // A connection that sends nothing for a minute is closed: idle clients cannot hold sockets forever.
+            server: .http1(configuration: .init(idleTimeout: .seconds(60))),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "vision"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
             logger: logger)

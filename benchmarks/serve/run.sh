@@ -4,6 +4,7 @@
 # latency, socket errors and non-2xx answers, the average batch size (from /metrics), and RSS
 # after warm-up, at the end, and at its peak; then the ratio of requests/s to
 # `vision bench infer --batch 32` on the same architecture in the same run (the network alone).
+# RSS is sampled every second under load: after the first full batches it must stay level.
 # Usage: benchmarks/serve/run.sh [path/to/release/vision]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -35,18 +36,23 @@ wrk.method = "POST"
 wrk.headers["Content-Type"] = "image/png"
 local f = io.open("$body", "rb"); wrk.body = f:read("*all"); f:close()
 LUA
+# RSS once a second under load: it must level off, not grow.
+( while kill -0 $server 2>/dev/null; do rss VmRSS; sleep 1; done ) > "$work/rss.txt" 2>/dev/null &
+sampler=$!
 wrk -t2 -c"$connections" -d"${duration}s" --latency -s "$work/post.lua" "http://127.0.0.1:$port/v1/models/resnet20/predict" > "$work/wrk.txt"
+kill $sampler 2>/dev/null || true
+rss_10s=$(sed -n 10p "$work/rss.txt")
 rss_end=$(rss VmRSS)
 rss_peak=$(rss VmHWM)
 metrics=$(curl -s "localhost:$port/metrics")
 kill -TERM $server && wait $server || true
 
-python3 - "$work/wrk.txt" "$baseline" "$rss_start" "$rss_end" "$rss_peak" "$connections" "$duration" <<'PY' "$metrics"
+python3 - "$work/wrk.txt" "$baseline" "$rss_start" "$rss_end" "$rss_peak" "$connections" "$duration" "$rss_10s" <<'PY' "$metrics"
 import json, re, sys
 wrk = open(sys.argv[1]).read()
 baseline = json.loads(sys.argv[2])
-rss_start, rss_end, rss_peak, connections, duration = sys.argv[3:8]
-metrics = sys.argv[8]
+rss_start, rss_end, rss_peak, connections, duration, rss_10s = sys.argv[3:9]
+metrics = sys.argv[9]
 def number(pattern, default=0.0):
     m = re.search(pattern, wrk)
     return float(m.group(1)) if m else default
@@ -64,7 +70,7 @@ network = baseline.get("images_per_second") or baseline.get("imagesPerSecond") o
 print(f"vision serve, ResNet-20 3x32x32, wrk {connections} connections for {duration} s, 32x32 PNG bodies")
 print(f"  requests/s {rps:.0f}   p50 {p50:.1f} ms   p99 {p99:.1f} ms   socket errors: {errors.group(1) if errors else 'none'}   non-2xx: {non2xx:.0f}")
 print(f"  average batch {size_sum / max(size_count, 1):.1f} images over {size_count:.0f} network runs")
-print(f"  RSS after warm-up {rss_start} MiB, at the end {rss_end} MiB, peak {rss_peak} MiB")
+print(f"  RSS after warm-up {rss_start} MiB, after 10 s of load {rss_10s} MiB, at the end {rss_end} MiB, peak {rss_peak} MiB")
 if network:
     print(f"  vision bench infer --batch 32 (network only): {network:.0f} img/s; served/network = {rps / network:.2f}")
 PY

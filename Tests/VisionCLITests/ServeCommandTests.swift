@@ -143,8 +143,10 @@ import VisionTestSupport
         let slow = try ServerProcess([Self.model, "--max-delay-ms", "4000", "--max-inflight", "1"])
         async let waiting = slow.request("/v1/models/best/predict", method: "POST", body: body)
         // Until the first request waits in the queue.
-        for _ in 0..<1500 where !(try await slow.request("/metrics").text.contains(#"vision_queue_depth{model="best"} 1"#)) {
+        var polls = 0
+        while polls < 1500, !(try await slow.request("/metrics").text.contains(#"vision_queue_depth{model="best"} 1"#)) {
             try await Task.sleep(for: .milliseconds(20))
+            polls += 1
         }
         let overloaded = try await slow.request("/v1/models/best/predict", method: "POST", body: body)
         #expect(overloaded.status == 503, "\(overloaded.text)")
@@ -206,9 +208,11 @@ import VisionTestSupport
         try FileManager.default.copyItem(atPath: Self.model, toPath: served)
         kill(server.process.processIdentifier, SIGHUP)
         var now = second
-        for _ in 0..<100 where now != first {
+        var polls = 0
+        while polls < 100, now != first {
             try await Task.sleep(for: .milliseconds(100))
             now = try await version()
+            polls += 1
         }
         #expect(now == first)
         #expect(server.stop() == 0)

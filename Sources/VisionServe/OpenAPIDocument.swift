@@ -41,7 +41,9 @@ enum OpenAPIDocument {
         "/v1/models/{name}/predict": {"post": {"summary": "Classify one image (its PNG or JPEG bytes as the body), or several as multipart/form-data files (answers in request order; a file that fails has an error of its own)",
           "parameters": [
             {"name": "name", "in": "path", "required": true, "schema": {"type": "string"}},
-            {"name": "top_k", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "default": 5}}],
+            {"name": "top_k", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "default": 5}},
+            {"name": "operating_point", "in": "query", "required": false, "schema": {"type": "boolean", "default": true},
+             "description": "false: label by the most probable class instead of the model's stored operating point"}],
           "requestBody": {"required": true, "content": {"image/png": {"schema": {"type": "string", "format": "binary"}},
             "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
             "multipart/form-data": {"schema": {"type": "object", "additionalProperties": {"type": "string", "format": "binary"}}}}},

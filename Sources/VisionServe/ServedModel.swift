@@ -55,6 +55,9 @@ public final class ServedModel: @unchecked Sendable {
         ]
         out["metrics"] = metadata.metrics.filter { $0.value.isFinite }
         out["epoch"] = metadata.epoch
+        if let point = metadata.operatingPoint, let data = try? JSONEncoder().encode(point) {
+            out["operating_point"] = try? JSONSerialization.jsonObject(with: data)
+        }
         out["monitor"] = metadata.monitor
         return out
     }

@@ -179,6 +179,8 @@ public final class VisionServer: Sendable {
         defer { inflight.withLock { $0 -= 1 } }
         do {
             var topK = 5
+            // The model's stored operating point decides labels unless ?operating_point=false.
+            let useOperatingPoint = request.uri.queryParameters.get("operating_point") != "false"
             if let text = request.uri.queryParameters.get("top_k") {
                 guard let k = Int(text), k >= 1 else { throw ServeError.badRequest("top_k: expected a positive integer, got '\(text)'") }
                 topK = k
@@ -201,7 +203,9 @@ public final class VisionServer: Sendable {
             let outcomes = try await predict(images, model: model, batcher: batcher, window: slot.window)
             let predictions = outcomes.map { outcome -> [String: Any] in
                 switch outcome {
-                case .success(let probabilities): return Self.prediction(probabilities, classes: model.metadata.classes, topK: topK)
+                case .success(let probabilities):
+                    return Self.prediction(
+                        probabilities, classes: model.metadata.classes, topK: topK, point: useOperatingPoint ? model.metadata.operatingPoint : nil)
                 case .failure(let error): return ["error": error.description]
                 }
             }
@@ -272,11 +276,16 @@ public final class VisionServer: Sendable {
         return outcomes
     }
 
-    static func prediction(_ probabilities: [Float], classes: [String], topK: Int) -> [String: Any] {
+    static func prediction(_ probabilities: [Float], classes: [String], topK: Int, point: OperatingPoint? = nil) -> [String: Any] {
         let ranking = probabilities.indices.sorted { probabilities[$0] > probabilities[$1] || (probabilities[$0] == probabilities[$1] && $0 < $1) }
         let top = ranking.prefix(topK).map { ["label": classes[$0], "probability": Double(probabilities[$0])] as [String: Any] }
-        let best = ranking.first ?? 0
-        return ["label": classes[best], "probability": Double(probabilities[best]), "top": top]
+        let decision = point.map { $0.decide(probabilities, classes: classes) }
+        let best = decision?.label ?? ranking.first ?? 0
+        var out: [String: Any] = ["label": classes[best], "probability": Double(probabilities[best]), "top": top]
+        if let decision, let point {
+            out["operating_point"] = ["defect": decision.defect, "score": decision.score, "threshold": point.threshold]
+        }
+        return out
     }
 
     static func json(_ object: Any, status: HTTPResponse.Status = .ok) throws -> Response {

@@ -107,10 +107,20 @@ struct EvaluateCommand: ParsableCommand {
             loaded, root: data, split: split, options: .init(suite: suite, workers: workers, onBadImage: onBadImage, limits: decodeLimits.limits,
                                                     memoryBudget: maxActivationBytes.bytes))
         let points = try operatingPoints(result, registry: registry)
-        json ? try printJSON(result, points: points) : printText(result, points: points, extra: extra)
+        // Without --positive-class, the model's stored operating point, on the split evaluated here.
+        let stored = positiveClass == nil ? loaded.metadata.operatingPoint.map { ($0, Self.figures(result, at: $0)) } : nil
+        json ? try printJSON(result, points: points, stored: stored) : printText(result, points: points, extra: extra, stored: stored)
     }
 
-    private func printJSON(_ result: EvaluationResult, points: [String: [String: Double]]) throws {
+    static func figures(_ result: EvaluationResult, at point: OperatingPoint) -> OperatingPoint.Figures {
+        let p = result.predictions, k = result.classes.count
+        let scores = (0..<p.count).map { point.score(Array(p.probabilities[($0 * k)..<(($0 + 1) * k)]), classes: result.classes) }
+        return OperatingPoint.figures(scores: scores, defects: p.targets.map { point.isDefect($0, classes: result.classes) }, threshold: point.threshold)
+    }
+
+    private func printJSON(
+        _ result: EvaluationResult, points: [String: [String: Double]], stored: (OperatingPoint, OperatingPoint.Figures)?
+    ) throws {
         let finite = { (x: Double) -> Any in x.isFinite ? x : NSNull() }
         var metricObjects: [String: Any] = [:]
         for (name, value) in result.values { metricObjects[name] = ["value": finite(value)] }
@@ -119,7 +129,7 @@ struct EvaluateCommand: ParsableCommand {
             let encoded = try JSONSerialization.jsonObject(with: JSONEncoder().encode(metric))
             if let object = encoded as? [String: Any] { metricObjects[name] = object.merging(["value": metric.value.map(finite) ?? NSNull()]) { $1 } }
         }
-        let document: [String: Any] = [
+        var document: [String: Any] = [
             "accuracy": finite(result.accuracy), "baseline_accuracy": finite(result.baselineAccuracy), "metrics": metricObjects,
             "operating_points": points,
             "per_class": result.perClass.map {
@@ -130,11 +140,19 @@ struct EvaluateCommand: ParsableCommand {
             "split": result.split, "images": result.predictions.count, "skipped": result.skipped.map { ["path": $0.path, "reason": $0.reason] },
             "train_accuracy": result.trainAccuracy.map(finite) ?? NSNull(),
         ]
+        if let (point, figures) = stored {
+            // The stored point as the model file has it, with its figures on this split under the split's name.
+            var object = try JSONSerialization.jsonObject(with: JSONEncoder().encode(point)) as? [String: Any] ?? [:]
+            object[result.split] = try JSONSerialization.jsonObject(with: JSONEncoder().encode(figures))
+            document["operating_point"] = object
+        }
         let data = try JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .withoutEscapingSlashes])
         print(String(decoding: data, as: UTF8.self))
     }
 
-    private func printText(_ result: EvaluationResult, points: [String: [String: Double]], extra: [String]) {
+    private func printText(
+        _ result: EvaluationResult, points: [String: [String: Double]], extra: [String], stored: (OperatingPoint, OperatingPoint.Figures)?
+    ) {
         print(String(format: "%@ split: %d images, accuracy %.2f%% (majority-class baseline %.2f%%)", result.split, result.predictions.count,
                      result.accuracy * 100, result.baselineAccuracy * 100))
         let rows = result.perClass.map { [TerminalText.escaped($0.name), String(format: "%.3f", $0.precision), String(format: "%.3f", $0.recall), String(format: "%.3f", $0.f1), "\($0.support)"] }
@@ -148,7 +166,15 @@ struct EvaluateCommand: ParsableCommand {
             if let value = values[name] { print(String(format: "%@: %.4f", name, value)) }
             if let failure = result.metricFailures[name] { print("\(name): not computed (\(failure))") }
         }
+        if let (point, figures) = stored {
+            print(String(format: "operating point (stored; chosen on %@): %@ when its score ≥ %.4f", point.chosenOn, TerminalText.escaped(point.question), point.threshold))
+            print(String(format: "  on the %@ split: defect recall %.3f, precision %@, good parts rejected %.1f%% (%d images)", result.split, figures.recall,
+                         figures.precision.map { String(format: "%.3f", $0) } ?? "-", figures.goodRejected * 100, figures.images))
+            let m = figures.confusionMatrix
+            print(TextTable.render(header: ["true\\called", "good", "defect"], rows: [["good", "\(m[0][0])", "\(m[0][1])"], ["defect", "\(m[1][0])", "\(m[1][1])"]]))
+        }
         if let positiveClass {
+            print("operating points computed on the \(result.split) split (--positive-class given), not read from the model file:")
             if let point = points["precision_at_recall"], let target = targetRecall {
                 print(point["threshold"].map { String(format: "'%@' at recall ≥ %.3f: threshold %.4f gives precision %.3f", positiveClass, target, $0, point["value"] ?? .nan) }
                       ?? "'\(positiveClass)': no threshold reaches recall \(target)")

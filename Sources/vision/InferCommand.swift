@@ -37,6 +37,9 @@ struct InferCommand: ParsableCommand {
     @Option(help: "Below this probability the label is 'uncertain'.")
     var threshold: Double?
 
+    @Flag(help: "Label by the most probable class, ignoring the model's stored operating point.")
+    var argmax = false
+
     @Option(name: .customLong("batch-size"), help: "Images per forward pass.")
     var batchSize = 64
 
@@ -79,11 +82,17 @@ struct InferCommand: ParsableCommand {
                 continue
             }
             let ranked = prediction.ranking.prefix(topK)
-            let best = ranked.first ?? 0
+            // The model's operating point decides the label when it has one (defect questions).
+            let decision = argmax ? nil : predictor.operatingPoint.map { $0.decide(probabilities, classes: predictor.classes) }
+            let best = decision?.label ?? ranked.first ?? 0
             let confident = threshold.map { Double(probabilities[best]) >= $0 } ?? true
             let label = confident ? predictor.classes[best] : "uncertain"
             let top = ranked.map { ["label": predictor.classes[$0], "probability": Double(probabilities[$0])] as [String: Any] }
-            documents.append(["path": prediction.path, "label": label, "probability": Double(probabilities[best]), "top": top])
+            var document: [String: Any] = ["path": prediction.path, "label": label, "probability": Double(probabilities[best]), "top": top]
+            if let decision, let point = predictor.operatingPoint {
+                document["operating_point"] = ["defect": decision.defect, "score": decision.score, "threshold": point.threshold]
+            }
+            documents.append(document)
             rows.append([prediction.path, label, String(format: "%.4f", probabilities[best]),
                          ranked.dropFirst().map { "\(predictor.classes[$0]) \(String(format: "%.3f", probabilities[$0]))" }.joined(separator: ", ")])
         }

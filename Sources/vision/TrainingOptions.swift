@@ -101,6 +101,18 @@ struct TrainingOptions: ParsableArguments {
     @Option(help: "Compute threads (default: all cores).")
     var threads: Int?
 
+    @Option(name: .customLong("positive-class"), help: "Defect questions: the class that matters; with --target-recall or --target-precision the threshold is chosen on validation and stored with the model.")
+    var positiveClass: String?
+
+    @Option(name: .customLong("good-class"), help: "Defect questions: the defect-free class (every other class is a defect); with a target, as --positive-class.")
+    var goodClass: String?
+
+    @Option(name: .customLong("target-recall"), help: "With --positive-class or --good-class: the defect recall the stored threshold must reach.")
+    var targetRecall: Double?
+
+    @Option(name: .customLong("target-precision"), help: "With --positive-class or --good-class: the defect precision the stored threshold must reach.")
+    var targetPrecision: Double?
+
     /// The flags given, in the configuration's vocabulary: one line per option.
     var overrides: PluginConfiguration {
         var o: PluginConfiguration = [:]
@@ -133,6 +145,10 @@ struct TrainingOptions: ParsableArguments {
         o["val_fraction"] = valFraction.map(JSONValue.double)
         o["test_fraction"] = testFraction.map(JSONValue.double)
         o["threads"] = threads.map(JSONValue.int)
+        o["positive_class"] = positiveClass.map(JSONValue.string)
+        o["good_class"] = goodClass.map(JSONValue.string)
+        o["target_recall"] = targetRecall.map(JSONValue.double)
+        o["target_precision"] = targetPrecision.map(JSONValue.double)
         return o
     }
 

@@ -224,7 +224,7 @@ import VisionTestSupport
         let server = try ServerProcess([Self.model, "--drift-window", "100"])
         // 100 held-out images spread over every class (the split lists them class by class).
         let all = try DriftCommandTests.heldOut(Self.model)
-        let heldOut = stride(from: 0, to: all.count, by: max(all.count / 100, 1)).prefix(100).map { all[$0] }
+        let heldOut = (0..<100).map { all[$0 * all.count / 100] }
         #expect(heldOut.count == 100)
         func send(_ transform: @escaping @Sendable (Image) throws -> Image) async throws {
             for path in heldOut {

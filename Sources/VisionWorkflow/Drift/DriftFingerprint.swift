@@ -1,7 +1,7 @@
 /// The training inputs, summarised for drift monitoring and stored in the model file (`drift`):
 /// for each feature of `DriftFeatures`, decile bin edges with the training share in each bin
 /// (for the population stability index) and a sorted sample (for the Kolmogorov–Smirnov
-/// statistic); the format mix; and the predicted-class shares on held-out images.
+/// statistic); the format mix; and the predicted-class shares on the validation split.
 public struct DriftFingerprint: Codable, Sendable, Equatable {
     public struct Feature: Codable, Sendable, Equatable {
         public var name: String
@@ -17,7 +17,7 @@ public struct DriftFingerprint: Codable, Sendable, Equatable {
     public var features: [Feature]
     /// Share of each stored format ("png", "jpeg") in the training images.
     public var formats: [String: Double]
-    /// Predicted-class shares on held-out images, in the model's class order.
+    /// Predicted-class shares on the validation split, in the model's class order.
     public var predictedClasses: [Double]?
 
     enum CodingKeys: String, CodingKey {

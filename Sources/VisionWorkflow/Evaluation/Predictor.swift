@@ -27,6 +27,8 @@ public struct Prediction: Sendable {
 public final class Predictor: @unchecked Sendable {
     public let classes: [String]
     public let preprocessing: Preprocessing
+    /// The model file's defect threshold, when it has one.
+    public let operatingPoint: OperatingPoint?
     private let model: Module
     private let transform: Compose
     /// What one image's decode may cost; an image over them is that file's error.
@@ -36,6 +38,7 @@ public final class Predictor: @unchecked Sendable {
 
     public init(_ loaded: LoadedModel, limits: DecodeLimits = .standard, memoryBudget: Int = InferenceMemory.defaultBudget) throws {
         self.limits = limits
+        operatingPoint = loaded.metadata.operatingPoint
         let perImage = try InferenceMemory.check(
             loaded.model, preprocessing: loaded.metadata.preprocessing, name: loaded.metadata.model.plugin, path: loaded.path,
             budget: memoryBudget)

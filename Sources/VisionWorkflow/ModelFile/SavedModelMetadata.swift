@@ -36,6 +36,8 @@ public struct SavedModelMetadata: Codable, Sendable, Equatable {
     /// A summary of the training inputs for drift monitoring (`vision serve`, `vision drift`);
     /// absent in files from before it existed and in checkpoints.
     public var drift: DriftFingerprint?
+    /// The defect threshold chosen on the validation split, when the run asked for one.
+    public var operatingPoint: OperatingPoint?
 
     /// One image of the training data and the split it was in.
     public struct SplitRecord: Codable, Sendable, Equatable {
@@ -72,7 +74,7 @@ public struct SavedModelMetadata: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case formatVersion = "format_version", plugin, model, classes, preprocessing, training, monitor, epoch, metrics, split
-        case datasetRoot = "dataset_root", datasetFingerprint = "dataset_fingerprint", createdBy = "created_by", drift
+        case datasetRoot = "dataset_root", datasetFingerprint = "dataset_fingerprint", createdBy = "created_by", drift, operatingPoint = "operating_point"
     }
 }
 

@@ -62,6 +62,13 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable, StrictDecodab
     public var workers = 2
     /// Compute threads (nil: all cores).
     public var threads: Int?
+    /// Defect questions: the class that matters (`positive_class`), or the defect-free one
+    /// (`good_class`: every other class is a defect), with a target recall or precision; the
+    /// threshold is chosen on the validation split and stored with the model (`operating_point`).
+    public var positiveClass: String?
+    public var goodClass: String?
+    public var targetRecall: Double?
+    public var targetPrecision: Double?
     public var trainFraction = 0.8
     public var valFraction = 0.1
     public var testFraction = 0.1
@@ -77,6 +84,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable, StrictDecodab
         case balancedSampling = "balanced_sampling", initFrom = "init_from", patience, monitor, metrics
         case onBadImage = "on_bad_image", workers, threads, trainFraction = "train_fraction", valFraction = "val_fraction"
         case testFraction = "test_fraction", output
+        case positiveClass = "positive_class", goodClass = "good_class", targetRecall = "target_recall", targetPrecision = "target_precision"
     }
 
     public static let allowedKeys = CodingKeys.allCases.map(\.stringValue)
@@ -129,6 +137,14 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable, StrictDecodab
             try require(value >= 0 && value <= 1, key, "a fraction in [0, 1]", value)
         }
         try require(!monitor.isEmpty, "monitor", "a metric name such as val_accuracy, val_loss or f1_macro", monitor)
+        for (key, value) in [("target_recall", targetRecall), ("target_precision", targetPrecision)] {
+            try require(value.map { $0 > 0 && $0 <= 1 } ?? true, key, "a number in (0, 1]", value ?? 0)
+        }
+        try require(targetRecall == nil || targetPrecision == nil, "target_precision", "one target: target_recall or target_precision", "both")
+        try require(positiveClass == nil || goodClass == nil, "good_class", "one of positive_class and good_class", "both")
+        let named = positiveClass != nil || goodClass != nil, targeted = targetRecall != nil || targetPrecision != nil
+        try require(!named || targeted, positiveClass != nil ? "positive_class" : "good_class", "a target too (target_recall or target_precision)", "no target")
+        try require(named || !targeted, targetRecall != nil ? "target_recall" : "target_precision", "positive_class or good_class too", "neither")
     }
 }
 

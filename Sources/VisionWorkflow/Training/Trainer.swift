@@ -15,6 +15,8 @@ public struct TrainingResult: Sendable {
     public var monitor: String
     /// The best model on the held-out images (test, or val when there is no test split).
     public var evaluation: EvaluationResult?
+    /// The defect threshold chosen on validation and stored in best.vision, when asked for.
+    public var operatingPoint: OperatingPoint?
     public var testAccuracy: Double?
     public var bestModelPath: String
     public var lastModelPath: String
@@ -88,7 +90,24 @@ public final class Trainer {
             for (name, value) in evaluation.values { figures["test_" + name] = value }
         }
         var metadata = run.metadata(epoch: best.epoch, metrics: figures)
-        metadata.drift = try Self.driftFingerprint(run, heldOut: evaluation.predictions)
+        // The best weights on the validation split: the predicted-class mix of the drift
+        // fingerprint, and where an operating point is chosen.
+        let validation = run.valItems.isEmpty || run.testItems.isEmpty ? evaluation.predictions : try BatchInference.run(
+            run.model, items: run.valItems, preprocessing: run.preprocessing, classes: run.dataset.classes, workers: run.configuration.workers,
+            onBadImage: run.configuration.onBadImage, limits: run.decodeLimits).predictions
+        metadata.drift = try Self.driftFingerprint(run, validation: validation)
+        if let point = try Self.operatingPoint(run, validation: validation, test: run.testItems.isEmpty ? nil : evaluation.predictions) {
+            metadata.operatingPoint = point
+            result.operatingPoint = point
+            var line = String(format: "operating point: %@ when its score ≥ %.4f, chosen on val for %@ (%@)", point.question, point.threshold,
+                              point.target.recall.map { String(format: "recall ≥ %.2f", $0) } ?? String(format: "precision ≥ %.2f", point.target.precision ?? 0),
+                              point.method == "wilson_lower_bound" ? "on the 95% lower bound, so that it tends to hold on new data" : "too few validation defects for the lower bound: on the estimate")
+            if let test = point.test {
+                line += String(format: "; test: recall %.3f, precision %@, good parts rejected %.1f%%", test.recall,
+                               test.precision.map { String(format: "%.3f", $0) } ?? "-", test.goodRejected * 100)
+            }
+            log(line)
+        }
         try SavedModel.write(run.model, metadata: metadata, to: bestPath)
         try RunReport.write(
             folder: run.output, title: "\(run.specification.plugin) on \((run.dataset.root as NSString).lastPathComponent)",
@@ -97,16 +116,52 @@ public final class Trainer {
         return result
     }
 
+    /// The run's operating point: the threshold chosen on the validation predictions of the best
+    /// weights, with its figures there and on the test split. Nil when none was asked for; an
+    /// error when the validation split cannot give one.
+    static func operatingPoint(_ run: TrainingRun, validation: Predictions, test: Predictions?) throws -> OperatingPoint? {
+        let c = run.configuration
+        guard c.positiveClass != nil || c.goodClass != nil else { return nil }
+        guard !run.valItems.isEmpty else {
+            throw TrainingError.invalidConfiguration("an operating point is chosen on the validation split, and this run has none (val_fraction 0?)")
+        }
+        var point = OperatingPoint(
+            positiveClass: c.positiveClass, goodClass: c.goodClass, threshold: 0.5, chosenOn: "val", method: "",
+            target: .init(recall: c.targetRecall, precision: c.targetPrecision),
+            validation: .init(images: 0, recall: 0, precision: nil, goodRejected: 0, confusionMatrix: []), test: nil)
+        let classes = run.dataset.classes
+        func scored(_ p: Predictions) -> ([Double], [Bool]) {
+            let k = classes.count
+            let scores = (0..<p.count).map { point.score(Array(p.probabilities[($0 * k)..<(($0 + 1) * k)]), classes: classes) }
+            return (scores, p.targets.map { point.isDefect($0, classes: classes) })
+        }
+        let (scores, defects) = scored(validation)
+        guard defects.contains(true) else {
+            throw TrainingError.invalidConfiguration("the validation split holds no defect (\(point.question)): no threshold can be chosen")
+        }
+        guard let (threshold, method) = OperatingPoint.choose(scores: scores, defects: defects, target: point.target) else {
+            throw TrainingError.invalidConfiguration("no threshold reaches the target on the validation split, even at the lowest score")
+        }
+        point.threshold = threshold
+        point.method = method
+        point.validation = OperatingPoint.figures(scores: scores, defects: defects, threshold: threshold)
+        if let test {
+            let (testScores, testDefects) = scored(test)
+            point.test = OperatingPoint.figures(scores: testScores, defects: testDefects, threshold: threshold)
+        }
+        return point
+    }
+
     /// The training inputs summarised as the server will measure its requests (decoded as the
-    /// model decodes), with the predicted-class shares on the held-out images.
-    static func driftFingerprint(_ run: TrainingRun, heldOut: Predictions) throws -> DriftFingerprint {
+    /// model decodes), with the predicted-class shares on the validation split.
+    static func driftFingerprint(_ run: TrainingRun, validation: Predictions) throws -> DriftFingerprint {
         let p = run.preprocessing
         let options = DecodeOptions(
             layout: p.channels == 1 ? .gray : .rgb, sizeHint: try PreprocessingTransforms.evaluation(p).decodeSizeHint,
             limits: run.decodeLimits)
         let sample = DriftSample(run.trainItems.map(\.path), options: options)
         var shares = [Double](repeating: 0, count: run.dataset.classes.count)
-        for label in heldOut.predicted where label < shares.count { shares[label] += 1 / Double(max(heldOut.count, 1)) }
-        return DriftFingerprint(rows: sample.rows, formats: sample.formats, predictedClasses: heldOut.count > 0 ? shares : nil)
+        for label in validation.predicted where label < shares.count { shares[label] += 1 / Double(max(validation.count, 1)) }
+        return DriftFingerprint(rows: sample.rows, formats: sample.formats, predictedClasses: validation.count > 0 ? shares : nil)
     }
 }

@@ -75,6 +75,12 @@ public enum TrainingSetup {
         guard dataset.classes.count >= 2 else {
             throw TrainingError.invalidConfiguration("found \(dataset.classes.count) class in \(request.root); a classifier needs at least 2")
         }
+        for (key, name) in [("positive_class", c.positiveClass), ("good_class", c.goodClass)] {
+            if let name, !dataset.classes.contains(name) {
+                throw TrainingError.invalidConfiguration(
+                    "\(key) '\(name)' is not one of the classes of \(request.root): \(dataset.classes.joined(separator: ", "))")
+            }
+        }
         let (split, origin) = try request.split.map { given throws -> (SplitDefinition, String) in
             try given.check(against: dataset)
             return (given, "the split given")

@@ -140,6 +140,7 @@ struct EvaluateCommand: ParsableCommand {
             "split": result.split, "images": result.predictions.count, "skipped": result.skipped.map { ["path": $0.path, "reason": $0.reason] },
             "train_accuracy": result.trainAccuracy.map(finite) ?? NSNull(),
         ]
+        document["intervals"] = result.intervals().mapValues { [$0.lowerBound, $0.upperBound] }
         if let (point, figures) = stored {
             // The stored point as the model file has it, with its figures on this split under the split's name.
             var object = try JSONSerialization.jsonObject(with: JSONEncoder().encode(point)) as? [String: Any] ?? [:]
@@ -153,17 +154,27 @@ struct EvaluateCommand: ParsableCommand {
     private func printText(
         _ result: EvaluationResult, points: [String: [String: Double]], extra: [String], stored: (OperatingPoint, OperatingPoint.Figures)?
     ) {
-        print(String(format: "%@ split: %d images, accuracy %.2f%% (majority-class baseline %.2f%%)", result.split, result.predictions.count,
-                     result.accuracy * 100, result.baselineAccuracy * 100))
-        let rows = result.perClass.map { [TerminalText.escaped($0.name), String(format: "%.3f", $0.precision), String(format: "%.3f", $0.recall), String(format: "%.3f", $0.f1), "\($0.support)"] }
-        print(TextTable.render(header: ["class", "precision", "recall", "f1", "support"], rows: rows))
+        let intervals = result.intervals()
+        func ci(_ name: String, percent: Bool = false) -> String {
+            guard let range = intervals[name] else { return "" }
+            return percent ? String(format: " (95%% CI %.1f–%.1f%%)", range.lowerBound * 100, range.upperBound * 100)
+                : String(format: " (95%% CI %.3f–%.3f)", range.lowerBound, range.upperBound)
+        }
+        print(String(format: "%@ split: %d images, accuracy %.2f%%", result.split, result.predictions.count, result.accuracy * 100)
+              + ci("accuracy", percent: true) + String(format: ", majority-class baseline %.2f%%", result.baselineAccuracy * 100))
+        let rows = result.perClass.map { row -> [String] in
+            let band = { (name: String) -> String in intervals[name].map { String(format: "%.2f–%.2f", $0.lowerBound, $0.upperBound) } ?? "-" }
+            return [TerminalText.escaped(row.name), String(format: "%.3f", row.precision), band("precision/" + row.name), String(format: "%.3f", row.recall),
+                    band("recall/" + row.name), String(format: "%.3f", row.f1), "\(row.support)"]
+        }
+        print(TextTable.render(header: ["class", "precision", "95% CI", "recall", "95% CI", "f1", "support"], rows: rows))
         print("confusion matrix (rows: true class, columns: predicted):")
         let names = result.classes.map(TerminalText.escaped)
         print(TextTable.render(header: ["true\\pred"] + names, rows: result.confusionMatrix.enumerated().map { [names[$0.offset]] + $0.element.map(String.init) }))
         let values = result.values
         let shown = ["balanced_accuracy", "f1_macro", "precision_macro", "recall_macro"] + extra
         for name in shown {
-            if let value = values[name] { print(String(format: "%@: %.4f", name, value)) }
+            if let value = values[name] { print(String(format: "%@: %.4f", name, value) + ci(name)) }
             if let failure = result.metricFailures[name] { print("\(name): not computed (\(failure))") }
         }
         if let (point, figures) = stored {

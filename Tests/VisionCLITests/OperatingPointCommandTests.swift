@@ -21,7 +21,15 @@ import VisionTestSupport
         let test = try #require(point["test"] as? [String: Any])
         #expect((test["confusion_matrix"] as? [[Int]])?.count == 2)
         #expect((test["recall"] as? Double ?? 0) >= 0.5)
+        // Every headline figure carries its 95% interval.
+        let intervals = try #require(document["intervals"] as? [String: [Double]])
+        let accuracy = try #require(document["accuracy"] as? Double)
+        let band = try #require(intervals["accuracy"])
+        #expect(band.count == 2 && band[0] <= accuracy && accuracy <= band[1] && band[1] - band[0] > 0.02)
+        #expect(intervals["f1_macro"] != nil && intervals["recall/3"] != nil)
         let text = try CLI.run(["evaluate", model, Self.digits])
+        #expect(text.standardOutput.contains("(95% CI "), "\(text.standardOutput)")
+        #expect(try String(contentsOfFile: run + "/report.html", encoding: .utf8).contains("95% CI"))
         #expect(text.standardOutput.contains("operating point (stored; chosen on val): '3' when its score ≥"), "\(text.standardOutput)")
         // infer: the label follows the point, with its score.
         let infer = try CLI.run(["infer", model, Self.digits + "/3", "--format", "jsonl"])

@@ -90,12 +90,8 @@ public struct OperatingPoint: Codable, Sendable, Equatable {
     }
 
     /// The lower end of the 95% Wilson interval of `successes` out of `trials`.
-    public static func wilsonLower(_ successes: Int, _ trials: Int, z: Double = 1.96) -> Double {
-        guard trials > 0 else { return 0 }
-        let n = Double(trials), p = Double(successes) / n
-        let centre = p + z * z / (2 * n)
-        let margin = z * (p * (1 - p) / n + z * z / (4 * n * n)).squareRoot()
-        return max(0, (centre - margin) / (1 + z * z / n))
+    public static func wilsonLower(_ successes: Int, _ trials: Int) -> Double {
+        trials > 0 ? ConfidenceIntervals.wilson(successes, trials).lowerBound : 0
     }
 
     /// The threshold for `target` on these scores: for a recall target the highest threshold

@@ -53,7 +53,13 @@ public enum RunReport {
             thumbnails += "<figure>\(image)<figcaption>true <b>\(escape(mistake.truth))</b><br>predicted <b>\(escape(mistake.predicted))</b> \(String(format: "%.0f%%", mistake.confidence * 100))<br><span>\(escape((mistake.path as NSString).lastPathComponent))</span></figcaption></figure>"
         }
         if mistakes.isEmpty { thumbnails = "<p>No mistakes on these images.</p>" }
-        let summary = String(format: "%@ split: %d images, accuracy <b>%.2f%%</b> (majority-class baseline %.2f%%)", e.split, e.predictions.count, e.accuracy * 100, e.baselineAccuracy * 100)
+        let intervals = e.intervals()
+        let band = { (name: String, scale: Double) -> String in
+            intervals[name].map { String(format: " (95%% CI %.*f–%.*f)", scale == 100 ? 1 : 3, $0.lowerBound * scale, scale == 100 ? 1 : 3, $0.upperBound * scale) } ?? ""
+        }
+        var summary = String(format: "%@ split: %d images, accuracy <b>%.2f%%</b>", e.split, e.predictions.count, e.accuracy * 100)
+            + band("accuracy", 100) + String(format: " (majority-class baseline %.2f%%)", e.baselineAccuracy * 100)
+        if let f1 = e.values["f1_macro"] { summary += String(format: "; macro-F1 %.3f", f1) + band("f1_macro", 1) }
         return """
             <!doctype html><html><head><meta charset="utf-8"><title>\(escape(title))</title><style>
             body{font:14px/1.4 -apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:24px;color:#222;max-width:1100px}

@@ -83,12 +83,10 @@ struct TrainCommand: ParsableCommand {
             throw CLIError("--monitor \(c.monitor): \(error)")
         }
         try OutputFolder.prepare(folder)
-        // The configuration used travels with the run.
-        try Data(try ConfigurationFile.yaml(c).utf8).write(
-            to: URL(fileURLWithPath: (folder as NSString).appendingPathComponent("config.yaml")), options: .atomic)
         let onTerminal = isatty(STDOUT_FILENO) != 0
         var request = TrainingSetup.Request(root: data, configuration: c, output: folder, resume: resume != nil, modelChosen: modelChosen)
         request.limits = decodeLimits.limits
+        request.chosenKeys = try options.chosenKeys(resumed: resume.map { _ in (folder as NSString).appendingPathComponent("config.yaml") })
         let trainer = Trainer(
             request, models: models, metrics: metricRegistry
         ) { line in

@@ -152,6 +152,15 @@ struct TrainingOptions: ParsableArguments {
         return o
     }
 
+    /// The configuration keys set by these flags, the config file and `resumed` (a run's
+    /// config.yaml): what defaults chosen from the data must leave alone.
+    func chosenKeys(resumed: String? = nil) throws -> Set<String> {
+        var keys = Set(overrides.keys)
+        if let config { keys.formUnion(try ConfigurationFile.read(config).overrides.keys) }
+        if let resumed, FileManager.default.fileExists(atPath: resumed) { keys.formUnion(try ConfigurationFile.read(resumed).overrides.keys) }
+        return keys
+    }
+
     /// Defaults, then the config file, then `resumed` (a run's config.yaml) when given, then the
     /// flags. Also says whether the model was named (by a flag or a file) rather than defaulted.
     func resolvedConfiguration(resumed: String? = nil) throws -> (TrainingConfiguration, modelChosen: Bool) {

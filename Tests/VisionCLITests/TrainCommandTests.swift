@@ -307,3 +307,35 @@ import VisionTestSupport
         #expect(splits.filter { $0 == "test" }.count == 40)
     }
 }
+/// Imbalanced data gets macro-F1 and class weights by default, said in the log; the user's own
+/// choices are left alone, and a resumed run keeps what its first run chose.
+@Suite struct ImbalanceDefaultTests {
+    @Test func imbalancedDataIsHandledByDefaultAndSaidSo() throws {
+        let tree = try Fixtures.temporaryDirectory() + "/tree"
+        let digits = Fixtures.path("datasets/digits")
+        try FileManager.default.createDirectory(atPath: tree + "/1", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: digits + "/0", toPath: tree + "/0")
+        for name in try FileManager.default.contentsOfDirectory(atPath: digits + "/1").sorted().prefix(30) {
+            try FileManager.default.copyItem(atPath: digits + "/1/" + name, toPath: tree + "/1/" + name)
+        }
+        let folder = try Fixtures.temporaryDirectory()
+        let run = try CLI.run(["train", tree, "--image-size", "8", "--epochs", "1", "--output", folder + "/a"])
+        #expect(run.status == 0, "\(run.standardError)")
+        #expect(run.standardOutput.contains("imbalanced training data: 143 images in the largest class, 24 in the smallest (6.0×)"), "\(run.standardOutput)")
+        #expect(run.standardOutput.contains("best val_f1_macro"))
+        let config = try String(contentsOfFile: folder + "/a/config.yaml", encoding: .utf8)
+        #expect(config.contains("monitor: \"f1_macro\"") && config.contains("class_weights: \"auto\""), "\(config)")
+        // Resumed with more epochs: the first run's choices hold, without a second message.
+        let resumed = try CLI.run(["train", tree, "--resume", folder + "/a", "--epochs", "2"])
+        #expect(resumed.status == 0, "\(resumed.standardError)")
+        #expect(!resumed.standardOutput.contains("imbalanced training data"))
+        #expect(resumed.standardOutput.contains("best val_f1_macro"))
+        // The user's monitor stays; the loss weighting is still chosen.
+        let chosen = try CLI.run(["train", tree, "--image-size", "8", "--epochs", "1", "--output", folder + "/b", "--monitor", "val_accuracy"])
+        #expect(chosen.standardOutput.contains("so vision weights the loss by inverse class frequency"), "\(chosen.standardOutput)")
+        #expect(chosen.standardOutput.contains("best val_accuracy"))
+        // Balanced data: nothing changes.
+        let balanced = try CLI.run(["train", digits, "--image-size", "8", "--epochs", "1", "--output", folder + "/c"])
+        #expect(!balanced.standardOutput.contains("imbalanced"))
+    }
+}

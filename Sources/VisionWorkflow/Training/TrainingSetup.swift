@@ -32,6 +32,10 @@ public enum TrainingSetup {
         /// Train without a validation split (a tuning refit on train + val): every epoch is kept as
         /// the best, and the last one is the model.
         public var withoutValidation = false
+        /// The configuration keys the user set (flags, config files, a resumed run's config.yaml):
+        /// defaults chosen from the data (imbalance) leave these alone. All of them by default,
+        /// so that callers that do not say get exactly the configuration they pass.
+        public var chosenKeys = Set(TrainingConfiguration.allowedKeys)
         /// What one image's decode may cost; an image over them is a bad image (`on_bad_image`).
         public var limits = DecodeLimits.standard
 
@@ -47,10 +51,10 @@ public enum TrainingSetup {
     public static func prepare(
         _ request: Request, models: ModelRegistry, metrics: MetricRegistry, log: @escaping (String) -> Void
     ) throws -> TrainingRun {
-        let c = request.configuration
+        var c = request.configuration
         try c.check()
-        let monitor = try MetricValueName(c.monitor, registry: metrics)
-        let suite = try MetricSuite(registry: metrics, extra: c.metrics + (monitor.metric.map { [$0] } ?? []))
+        // The monitor and metrics as given are checked before anything is read.
+        _ = try MetricSuite(registry: metrics, extra: c.metrics + (try MetricValueName(c.monitor, registry: metrics).metric.map { [$0] } ?? []))
         let output = request.output
         let lastPath = (output as NSString).appendingPathComponent("last.vision")
         // Resuming and fine-tuning both start from saved weights, with that model's architecture
@@ -89,6 +93,9 @@ public enum TrainingSetup {
         let valItems = try split.items(.val, of: dataset)
         let testItems = try split.items(.test, of: dataset)
         if trainItems.isEmpty { throw TrainingError.emptySplit("train") }
+        c = imbalanceDefaults(c, trainItems: trainItems, classes: dataset.classes, chosen: request.chosenKeys, log: log)
+        let monitor = try MetricValueName(c.monitor, registry: metrics)
+        let suite = try MetricSuite(registry: metrics, extra: c.metrics + (monitor.metric.map { [$0] } ?? []))
         if valItems.isEmpty && !request.withoutValidation { throw TrainingError.emptySplit("validation") }
 
         if let saved = initial?.1.preprocessing { try checkGeometry(c, against: saved, savedPath: request.resume ? lastPath : c.initFrom ?? "") }
@@ -123,7 +130,7 @@ public enum TrainingSetup {
         let optimizer = OptimizerFactory.optimizer(c)
         let schedule = OptimizerFactory.schedule(c, stepsPerEpoch: trainLoader.batchCount())
 
-        try prepareFolder(output, split: split, bytes: model.parameterCount * 4 * 4 + (1 << 20))
+        try prepareFolder(output, split: split, configuration: c, bytes: model.parameterCount * 4 * 4 + (1 << 20))
         var (firstEpoch, history, best) = (1, [EpochRecord](), nil as (epoch: Int, value: Double)?)
         if let (_, saved) = resumed {
             (firstEpoch, history, best) = resumeState(saved, monitor: monitor, output: output, log: log)
@@ -168,9 +175,37 @@ public enum TrainingSetup {
 
     /// The run folder, checked for space, with the split in it (the split also travels inside
     /// each model file).
-    static func prepareFolder(_ output: String, split: SplitDefinition, bytes: Int) throws {
+    /// When the largest class has at least 3× the training images of the smallest, and the user
+    /// chose neither: monitor macro-F1 (accuracy rewards answering the majority class) and weight
+    /// the loss by inverse class frequency; each choice is said.
+    static func imbalanceDefaults(
+        _ configuration: TrainingConfiguration, trainItems: [DatasetItem], classes: [String], chosen: Set<String>, log: (String) -> Void
+    ) -> TrainingConfiguration {
+        var counts = [Int](repeating: 0, count: classes.count)
+        for item in trainItems where item.label < counts.count { counts[item.label] += 1 }
+        guard let largest = counts.max(), let smallest = counts.filter({ $0 > 0 }).min(), largest >= 3 * smallest else { return configuration }
+        var c = configuration
+        var choices: [String] = []
+        if !chosen.contains("monitor") {
+            c.monitor = "f1_macro"
+            choices.append("picks the best epoch by macro-F1 instead of accuracy")
+        }
+        if !chosen.contains("class_weights") && !chosen.contains("balanced_sampling") {
+            c.classWeights = .auto
+            choices.append("weights the loss by inverse class frequency")
+        }
+        guard !choices.isEmpty else { return c }
+        log(String(format: "imbalanced training data: %d images in the largest class, %d in the smallest (%.1f×), so vision ", largest, smallest,
+                   Double(largest) / Double(smallest)) + choices.joined(separator: " and ") + " (--monitor and --class-weights choose otherwise)")
+        return c
+    }
+
+    static func prepareFolder(_ output: String, split: SplitDefinition, configuration: TrainingConfiguration, bytes: Int) throws {
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
         try checkSpace(in: output, bytes: bytes)
+        // The configuration used, with the defaults chosen from the data, travels with the run
+        // (a resumed run reads it back).
+        try AtomicFile.write(Array(try ConfigurationFile.yaml(configuration).utf8), to: (output as NSString).appendingPathComponent("config.yaml"))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try AtomicFile.write(Array(try encoder.encode(split)), to: (output as NSString).appendingPathComponent("split.json"))

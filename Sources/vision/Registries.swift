@@ -29,6 +29,7 @@ enum Registries {
 
 // Choices parsed by swift-argument-parser, whose help lists the values.
 extension TrainingConfiguration.OptimizerKind: ExpressibleByArgument {}
+extension AugmentationPolicy.Preset: ExpressibleByArgument {}
 extension TrainingConfiguration.ScheduleKind: ExpressibleByArgument {}
 extension TrainingConfiguration.ClassWeighting: ExpressibleByArgument {}
 extension ResizePolicy: ExpressibleByArgument {}

@@ -101,6 +101,12 @@ struct TrainingOptions: ParsableArguments {
     @Option(help: "Compute threads (default: all cores).")
     var threads: Int?
 
+    @Option(name: .customLong("augment-preset"), help: "Augmentation preset: none, natural (crops and horizontal flips), defects (flips, quarter turns, light brightness and contrast).")
+    var augmentPreset: AugmentationPolicy.Preset?
+
+    @Option(help: "Augmentations, comma-separated, added to the preset: hflip, vflip, rot90, rotate=DEG, scale=LO-HI, brightness=B, contrast=C, noise=S, erase=P.")
+    var augment: String?
+
     @Option(name: .customLong("positive-class"), help: "Defect questions: the class that matters; with --target-recall or --target-precision the threshold is chosen on validation and stored with the model.")
     var positiveClass: String?
 
@@ -145,6 +151,8 @@ struct TrainingOptions: ParsableArguments {
         o["val_fraction"] = valFraction.map(JSONValue.double)
         o["test_fraction"] = testFraction.map(JSONValue.double)
         o["threads"] = threads.map(JSONValue.int)
+        o["augment_preset"] = augmentPreset.map { .string($0.rawValue) }
+        o["augment"] = augment.map(JSONValue.string)
         o["positive_class"] = positiveClass.map(JSONValue.string)
         o["good_class"] = goodClass.map(JSONValue.string)
         o["target_recall"] = targetRecall.map(JSONValue.double)

@@ -339,3 +339,29 @@ import VisionTestSupport
         #expect(!balanced.standardOutput.contains("imbalanced"))
     }
 }
+
+/// --augment-preset and --augment: said in the log, seeded, the same whatever the worker count.
+@Suite struct AugmentCommandTests {
+    @Test func augmentationIsSaidAndIndependentOfWorkers() throws {
+        let digits = Fixtures.path("datasets/digits")
+        let folder = try Fixtures.temporaryDirectory()
+        var histories: [String] = []
+        for workers in ["0", "2"] {
+            let run = try CLI.run([
+                "train", digits, "--image-size", "8", "--epochs", "1", "--augment-preset", "defects", "--augment", "noise=0.02,erase=0.25",
+                "--workers", workers, "--output", folder + "/w" + workers,
+            ])
+            #expect(run.status == 0, "\(run.standardError)")
+            #expect(run.standardOutput.contains("augmentation: horizontal flips, vertical flips, quarter turns, brightness ±0.1, contrast ±0.1, noise σ 0.02, erasing p 0.25"), "\(run.standardOutput)")
+            // Every figure but the timings.
+            let rows = try String(contentsOfFile: folder + "/w" + workers + "/metrics.csv", encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",").map(String.init) }
+            let timing = Set(["seconds", "images_per_second"])
+            let keep = rows[0].indices.filter { !timing.contains(rows[0][$0]) }
+            histories.append(rows.map { row in keep.map { row[$0] }.joined(separator: ",") }.joined(separator: "\n"))
+        }
+        #expect(histories[0] == histories[1])
+        let bad = try CLI.run(["train", digits, "--augment", "hflip,twirl", "--output", folder + "/bad"])
+        #expect(bad.status != 0)
+        #expect(bad.standardError.contains("augment: expected hflip, vflip, rot90") && bad.standardError.split(separator: "\n").count == 1, "\(bad.standardError)")
+    }
+}

@@ -13,13 +13,29 @@ public enum PreprocessingTransforms {
 
     /// `evaluation` with augmentation between the geometry and the tensor: random crops from
     /// the image padded by `cropPadding` pixels, random horizontal flips.
-    public static func training(_ p: Preprocessing, cropPadding: Int, flip: Bool) throws -> Compose {
-        var steps = try geometry(p)
+    public static func training(_ p: Preprocessing, cropPadding: Int, flip: Bool, augment: AugmentationPolicy = .init()) throws -> Compose {
+        var steps: [any Transform] = []
+        // Quarter turns before resizing, so that a non-square input keeps its shape.
+        if augment.quarterTurns { steps.append(RandomRotation90()) }
+        if let scale = augment.scale {
+            steps.append(try RandomResizedCrop(width: p.inputSize.width, height: p.inputSize.height, scale: scale))
+        } else {
+            steps += try geometry(p)
+        }
         if cropPadding > 0 {
             steps.append(try RandomCrop(width: p.inputSize.width, height: p.inputSize.height, padding: cropPadding))
         }
-        if flip { steps.append(try RandomHorizontalFlip()) }
-        return try Compose(steps + [ToTensor(), try Normalize(mean: p.mean, std: p.std)])
+        if flip || augment.horizontalFlip { steps.append(try RandomHorizontalFlip()) }
+        if augment.verticalFlip { steps.append(try RandomVerticalFlip()) }
+        if let degrees = augment.rotate, degrees > 0 { steps.append(try RandomRotation(degrees: degrees)) }
+        if augment.brightness != nil || augment.contrast != nil {
+            steps.append(try ColorJitter(brightness: augment.brightness ?? 0, contrast: augment.contrast ?? 0))
+        }
+        steps.append(ToTensor())
+        if let sigma = augment.noise, sigma > 0 { steps.append(try GaussianNoise(sigma: sigma)) }
+        steps.append(try Normalize(mean: p.mean, std: p.std))
+        if let p = augment.erase, p > 0 { steps.append(try RandomErasing(p: p)) }
+        return try Compose(steps)
     }
 
     /// Only the geometry, then to [0, 1] (for the training split's statistics).

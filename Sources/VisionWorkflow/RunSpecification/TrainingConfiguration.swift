@@ -65,6 +65,10 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable, StrictDecodab
     /// Defect questions: the class that matters (`positive_class`), or the defect-free one
     /// (`good_class`: every other class is a defect), with a target recall or precision; the
     /// threshold is chosen on the validation split and stored with the model (`operating_point`).
+    /// Augmentation: a preset (`none`, `natural`, `defects`) and items that add to it
+    /// (`hflip,rot90,brightness=0.2`; see `AugmentationPolicy`).
+    public var augmentPreset: AugmentationPolicy.Preset?
+    public var augment: String?
     public var positiveClass: String?
     public var goodClass: String?
     public var targetRecall: Double?
@@ -84,6 +88,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable, StrictDecodab
         case balancedSampling = "balanced_sampling", initFrom = "init_from", patience, monitor, metrics
         case onBadImage = "on_bad_image", workers, threads, trainFraction = "train_fraction", valFraction = "val_fraction"
         case testFraction = "test_fraction", output
+        case augmentPreset = "augment_preset", augment
         case positiveClass = "positive_class", goodClass = "good_class", targetRecall = "target_recall", targetPrecision = "target_precision"
     }
 
@@ -117,6 +122,11 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable, StrictDecodab
     }
 
     /// Values the types cannot rule out; errors name the key.
+    /// The augmentation policy the preset and items make.
+    public func augmentation() throws(RunSpecificationError) -> AugmentationPolicy {
+        try AugmentationPolicy(preset: augmentPreset, items: augment)
+    }
+
     public func check() throws(RunSpecificationError) {
         func require(_ ok: Bool, _ key: String, _ expected: String, _ found: CustomStringConvertible) throws(RunSpecificationError) {
             if !ok { throw .invalidValue(key: key, expected: expected, found: found.description) }
@@ -137,6 +147,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable, StrictDecodab
             try require(value >= 0 && value <= 1, key, "a fraction in [0, 1]", value)
         }
         try require(!monitor.isEmpty, "monitor", "a metric name such as val_accuracy, val_loss or f1_macro", monitor)
+        _ = try augmentation()
         for (key, value) in [("target_recall", targetRecall), ("target_precision", targetPrecision)] {
             try require(value.map { $0 > 0 && $0 <= 1 } ?? true, key, "a number in (0, 1]", value ?? 0)
         }

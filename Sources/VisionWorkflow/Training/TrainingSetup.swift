@@ -111,6 +111,7 @@ public enum TrainingSetup {
                 trainItems, preprocessing: preprocessing, workers: c.workers, limits: request.limits)
         }
         log("input: \(preprocessing.summary); normalisation from the train split: mean \(format(preprocessing.mean)), std \(format(preprocessing.std))")
+        log("augmentation: \(try c.augmentation().summary)")
 
         ComputeThreads.configure(threads: c.threads ?? ProcessInfo.processInfo.activeProcessorCount)
         let model = try makeModel(
@@ -122,7 +123,7 @@ public enum TrainingSetup {
         }
         let trainLoader = try DataLoader(
             items: trainItems,
-            transform: try PreprocessingTransforms.training(preprocessing, cropPadding: c.cropPadding, flip: c.flip),
+            transform: try PreprocessingTransforms.training(preprocessing, cropPadding: c.cropPadding, flip: c.flip, augment: c.augmentation()),
             options: LoaderOptions(
                 batchSize: c.batchSize, shuffle: true, dropLast: trainItems.count > c.batchSize, classBalanced: c.balancedSampling,
                 seed: c.seed, workers: c.workers, onBadImage: c.onBadImage, layout: preprocessing.channels == 1 ? .gray : .rgb,

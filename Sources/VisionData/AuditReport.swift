@@ -51,6 +51,8 @@ public struct AuditReport: Sendable, Codable, Equatable {
     public var formats: [String: Int]
     /// Stored channel count ("1", "3", …) → count.
     public var channels: [String: Int]
+    /// Colour images whose R, G and B are equal: gray stored as RGB (train on one channel).
+    public var grayStoredAsRGB = 0
     public var sizes: Sizes?
     /// Files per split ("train", "val", "test").
     public var splits: [String: Int]

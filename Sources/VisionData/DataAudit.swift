@@ -35,6 +35,8 @@ public enum DataAudit {
         var hash: UInt64?
         var format: String?
         var channels: Int?
+        /// A colour image whose R, G and B are equal.
+        var grayAsColour = false
         var width = 0, height = 0
         var sums = [Double](repeating: 0, count: 6)  // Σ r, g, b and Σ r², g², b² in [0, 1] units
         var pixels = 0
@@ -72,7 +74,8 @@ public enum DataAudit {
             if let format = fact.format { report.formats[format, default: 0] += 1 }
             if let channels = fact.channels {
                 report.channels[String(channels), default: 0] += 1
-                if channels > 2 { allGray = false }
+                if fact.grayAsColour { report.grayStoredAsRGB += 1 }
+                if channels > 2 && !fact.grayAsColour { allGray = false }
             }
             sizeCounts["\(fact.width)×\(fact.height)", default: 0] += 1
             minW = min(minW, fact.width); maxW = max(maxW, fact.width)
@@ -159,6 +162,7 @@ public enum DataAudit {
             let image = decoded.image
             fact.format = decoded.format.rawValue
             fact.channels = decoded.storedChannels
+            fact.grayAsColour = image.storesGrayAsColour()
             fact.width = image.width
             fact.height = image.height
             fact.pixels = image.width * image.height

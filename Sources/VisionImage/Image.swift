@@ -47,3 +47,22 @@ public struct Image: Sendable, Equatable {
         set { pixels[(y * width + x) * channels + c] = newValue }
     }
 }
+
+extension Image {
+    /// Whether a colour image holds only gray: R, G and B within `tolerance` of each other at
+    /// every point of a grid of at most 64 × 64 samples (a JPEG of gray content keeps them equal,
+    /// give or take rounding). Gray and gray + alpha images answer false: they store gray as gray.
+    public func storesGrayAsColour(tolerance: Int = 2) -> Bool {
+        guard channels >= 3, width > 0, height > 0 else { return false }
+        let rows = min(height, 64), columns = min(width, 64)
+        for row in 0..<rows {
+            let y = row * height / rows
+            for column in 0..<columns {
+                let base = (y * width + column * width / columns) * channels
+                let r = Int(pixels[base]), g = Int(pixels[base + 1]), b = Int(pixels[base + 2])
+                if abs(r - g) > tolerance || abs(g - b) > tolerance { return false }
+            }
+        }
+        return true
+    }
+}

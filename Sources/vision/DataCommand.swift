@@ -113,6 +113,9 @@ enum AuditText {
         out.append("splits (\(r.splitMethod)): " + ["train", "val", "test"].map { "\($0) \(r.splits[$0] ?? 0)" }.joined(separator: ", "))
         out.append("formats: " + r.formats.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         out.append("stored channels: " + r.channels.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", "))
+        if r.grayStoredAsRGB > 0 {
+            out.append("gray stored as RGB: \(r.grayStoredAsRGB) of \(r.readable) images have R = G = B (vision trains them on one channel unless --channels 3)")
+        }
         if let s = r.sizes {
             out.append("sizes: width \(s.minWidth)–\(s.maxWidth), height \(s.minHeight)–\(s.maxHeight); most common " + s.common.map { "\($0.size) (\($0.count))" }.joined(separator: ", "))
         }

@@ -140,11 +140,11 @@ import VisionTestSupport
     /// SIGTERM comes still gets its answer, and the process exits 0.
     @Test func overloadTimeoutsAndGracefulShutdown() async throws {
         let body = try Self.image(3)
-        let slow = try ServerProcess([Self.model, "--max-delay-ms", "4000", "--max-inflight", "1"])
+        let slow = try ServerProcess([Self.model, "--max-delay-ms", "10000", "--max-inflight", "1", "--timeout", "60s"])
         async let waiting = slow.request("/v1/models/best/predict", method: "POST", body: body)
         // Until the first request waits in the queue.
         var polls = 0
-        while polls < 1500, !(try await slow.request("/metrics").text.contains(#"vision_queue_depth{model="best"} 1"#)) {
+        while polls < 3000, !(try await slow.request("/metrics").text.contains(#"vision_queue_depth{model="best"} 1"#)) {
             try await Task.sleep(for: .milliseconds(20))
             polls += 1
         }

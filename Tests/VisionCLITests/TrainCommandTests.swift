@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VisionImage
 import VisionTestSupport
 
 @Suite struct TrainCommandTests {
@@ -363,5 +364,33 @@ import VisionTestSupport
         let bad = try CLI.run(["train", digits, "--augment", "hflip,twirl", "--output", folder + "/bad"])
         #expect(bad.status != 0)
         #expect(bad.standardError.contains("augment: expected hflip, vflip, rot90") && bad.standardError.split(separator: "\n").count == 1, "\(bad.standardError)")
+    }
+}
+
+/// Gray saved as RGB is seen as gray: one input channel, said by train and data inspect.
+@Suite struct GrayStoredAsRGBTests {
+    @Test func grayAsRGBTrainsOnOneChannelAndIsReported() throws {
+        let digits = Fixtures.path("datasets/digits")
+        let tree = try Fixtures.temporaryDirectory() + "/tree"
+        for label in ["0", "1"] {
+            try FileManager.default.createDirectory(atPath: tree + "/" + label, withIntermediateDirectories: true)
+            for name in try FileManager.default.contentsOfDirectory(atPath: digits + "/" + label).sorted().prefix(40) {
+                let gray = try ImageDecoder.decode(contentsOf: digits + "/" + label + "/" + name).image
+                let rgb = try Image(width: gray.width, height: gray.height, channels: 3, pixels: gray.pixels.flatMap { [$0, $0, $0] })
+                try PNGEncoder.write(rgb, to: tree + "/" + label + "/" + name)
+            }
+        }
+        let folder = try Fixtures.temporaryDirectory()
+        let train = try CLI.run(["train", tree, "--image-size", "8", "--epochs", "1", "--output", folder + "/run"])
+        #expect(train.status == 0, "\(train.standardError)")
+        #expect(train.standardOutput.contains("channels: 1 (64 of 64 sampled training images store gray as RGB (R = G = B); --channels chooses otherwise)"), "\(train.standardOutput)")
+        let inspect = try CLI.run(["data", "inspect", tree])
+        #expect(inspect.standardOutput.contains("gray stored as RGB: 80 of 80 images have R = G = B"), "\(inspect.standardOutput)")
+        // Real colour is colour.
+        var colour = try Image(width: 8, height: 8, channels: 3)
+        for i in stride(from: 0, to: colour.pixels.count, by: 3) { colour.pixels[i] = 200 }
+        #expect(!colour.storesGrayAsColour())
+        #expect(try Image(width: 4, height: 4, channels: 3, pixels: [UInt8](repeating: 90, count: 48)).storesGrayAsColour())
+        #expect(!(try Image(width: 4, height: 4, channels: 1, pixels: [UInt8](repeating: 90, count: 16))).storesGrayAsColour())
     }
 }

@@ -99,7 +99,7 @@ public enum TrainingSetup {
         if valItems.isEmpty && !request.withoutValidation { throw TrainingError.emptySplit("validation") }
 
         if let saved = initial?.1.preprocessing { try checkGeometry(c, against: saved, savedPath: request.resume ? lastPath : c.initFrom ?? "") }
-        var preprocessing = initial?.1.preprocessing ?? inputGeometry(plugin.defaultPreprocessing, c, trainItems: trainItems)
+        var preprocessing = initial?.1.preprocessing ?? inputGeometry(plugin.defaultPreprocessing, c, trainItems: trainItems, log: log)
         // Refuse an input the architecture cannot take before any image is read.
         try models.validate(
             plugin, classes: dataset.classes.count, inputChannels: preprocessing.channels, inputSize: preprocessing.inputSize,
@@ -147,10 +147,18 @@ public enum TrainingSetup {
 
     /// Size, channels and resize policy: the user's where given, else the plugin's defaults; the
     /// channels otherwise follow what most training images store. (Statistics come later.)
-    static func inputGeometry(_ defaults: Preprocessing, _ c: TrainingConfiguration, trainItems: [DatasetItem]) -> Preprocessing {
+    static func inputGeometry(
+        _ defaults: Preprocessing, _ c: TrainingConfiguration, trainItems: [DatasetItem], log: (String) -> Void = { _ in }
+    ) -> Preprocessing {
         var p = defaults
         if let size = c.imageSize { p.inputSize = size.inputSize }
-        p = p.adapted(toChannels: c.channels ?? TrainingStatistics.majorityChannels(trainItems))
+        if let channels = c.channels {
+            p = p.adapted(toChannels: channels)
+        } else {
+            let (channels, reason) = TrainingStatistics.majorityChannels(trainItems)
+            p = p.adapted(toChannels: channels)
+            log("channels: \(channels) (\(reason); --channels chooses otherwise)")
+        }
         if let resize = c.resize { p.resize = resize }
         if let fraction = c.cropFraction {
             p.cropFraction = fraction

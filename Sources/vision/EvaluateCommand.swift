@@ -50,7 +50,7 @@ struct EvaluateCommand: ParsableCommand {
 
     @Option(
         name: .customLong("max-activation-bytes"),
-        help: "Memory one forward pass may take (default 768MiB): batches shrink to fit; a model whose one image would not fit is refused.")
+        help: "Memory one forward pass may take: batches shrink to fit; a model whose one image would not fit is refused.")
     var maxActivationBytes = ByteCount(bytes: InferenceMemory.defaultBudget)
 
     @Option(help: "Decode workers.")

@@ -51,7 +51,7 @@ struct ServeCommand: ParsableCommand {
 
     @Option(
         name: .customLong("max-activation-bytes"),
-        help: "Memory one network run may take (default 768MiB): batches stay within it; a model whose one image would not fit is refused.")
+        help: "Memory one network run may take: batches stay within it; a model whose one image would not fit is refused.")
     var maxActivationBytes = ByteCount(bytes: InferenceMemory.defaultBudget)
 
     @Option(help: "Save a sampled share of the answered images here (DIR/PREDICTED_CLASS/…, plus captured.csv) for labelling and retraining.")

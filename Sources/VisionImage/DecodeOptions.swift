@@ -33,23 +33,6 @@ public struct DecodeOptions: Sendable, Equatable {
     /// Pixels, bytes, scans and seconds one decode may cost.
     public var limits: DecodeLimits
 
-    public var pixelLimit: Int {
-        get { limits.pixels }
-        set { limits.pixels = newValue }
-    }
-    public var maxImageBytes: Int {
-        get { limits.imageBytes }
-        set { limits.imageBytes = newValue }
-    }
-    public var maxScans: Int {
-        get { limits.scans }
-        set { limits.scans = newValue }
-    }
-    public var timeLimit: Double {
-        get { limits.seconds }
-        set { limits.seconds = newValue }
-    }
-
     public init(
         layout: ChannelLayout = .asStored,
         sizeHint: (width: Int, height: Int)? = nil,
@@ -66,7 +49,7 @@ public struct DecodeOptions: Sendable, Equatable {
 
     public static func == (lhs: DecodeOptions, rhs: DecodeOptions) -> Bool {
         lhs.layout == rhs.layout && lhs.sizeHint?.width == rhs.sizeHint?.width
-            && lhs.sizeHint?.height == rhs.sizeHint?.height && lhs.pixelLimit == rhs.pixelLimit
+            && lhs.sizeHint?.height == rhs.sizeHint?.height
             && lhs.applyOrientation == rhs.applyOrientation && lhs.allowTruncated == rhs.allowTruncated && lhs.limits == rhs.limits
     }
 }

@@ -83,7 +83,7 @@ public enum ImageDecoder {
         let opened = message.withPointer { vc_jpeg_open(data.baseAddress, data.count, &decoder, &info, $0) }
         try check(opened, format: .jpeg, source: source, message: message)
         try checkLimit(info, format: .jpeg, source: source, options: options)
-        vc_jpeg_set_limits(decoder, UInt32(clamping: max(options.maxScans, 0)), options.timeLimit, max(options.maxImageBytes, 0))
+        vc_jpeg_set_limits(decoder, UInt32(clamping: max(options.limits.scans, 0)), options.limits.seconds, max(options.limits.imageBytes, 0))
         let orientation = orientation(of: info)
         if let hint = options.sizeHint {
             let upright = orientation >= 5 ? (hint.height, hint.width) : (hint.width, hint.height)
@@ -130,8 +130,8 @@ public enum ImageDecoder {
     {
         let width = Int(info.source_width), height = Int(info.source_height)
         let (pixels, overflow) = width.multipliedReportingOverflow(by: height)
-        if overflow || pixels > options.pixelLimit {
-            throw .tooLarge(path: source, width: width, height: height, limit: options.pixelLimit)
+        if overflow || pixels > options.limits.pixels {
+            throw .tooLarge(path: source, width: width, height: height, limit: options.limits.pixels)
         }
         if width == 0 || height == 0 {
             throw .corrupt(path: source, format: format, detail: "the header declares a \(width)×\(height) image")
@@ -142,10 +142,10 @@ public enum ImageDecoder {
         let bytesPerSample = info.bit_depth > 8 ? 2 : 1
         let stored = max(Int(info.channels), format == .png ? 4 : Int(info.channels))
         let (samples, o1) = pixels.multipliedReportingOverflow(by: stored * bytesPerSample + Int(info.channels))
-        if o1 || samples > options.maxImageBytes {
+        if o1 || samples > options.limits.imageBytes {
             throw .tooCostly(
                 path: source,
-                detail: "a \(width)×\(height) image needs about \(o1 ? "too many" : String(samples / 1_048_576 + 1)) MiB to decode, over the limit of \(options.maxImageBytes / 1_048_576) MiB (raise --max-image-bytes if the file is trusted)")
+                detail: "a \(width)×\(height) image needs about \(o1 ? "too many" : String(samples / 1_048_576 + 1)) MiB to decode, over the limit of \(options.limits.imageBytes / 1_048_576) MiB (raise --max-image-bytes if the file is trusted)")
         }
     }
 

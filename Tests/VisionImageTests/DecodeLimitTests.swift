@@ -51,27 +51,12 @@ import VisionTestSupport
         }
     }
 
-    static func crc32(_ bytes: [UInt8]) -> UInt32 {
-        var crc: UInt32 = 0xFFFF_FFFF
-        for byte in bytes {
-            crc ^= UInt32(byte)
-            for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
-        }
-        return ~crc
-    }
-
-    static func chunk(_ type: String, _ data: [UInt8]) -> [UInt8] {
-        let body = Array(type.utf8) + data
-        func be(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8((v >> 16) & 0xFF), UInt8((v >> 8) & 0xFF), UInt8(v & 0xFF)] }
-        return be(UInt32(data.count)) + body + be(crc32(body))
-    }
-
     /// 69 bytes declaring a 16-bit gray 178,956,970 × 1 image: under the pixel limit, but 2 GB to decode.
     @Test func aTinyPNGDeclaringGigabytesIsRefusedFromItsHeader() throws {
-        func be(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8((v >> 16) & 0xFF), UInt8((v >> 8) & 0xFF), UInt8(v & 0xFF)] }
-        let header = be(178_956_970) + be(1) + [16, 0, 0, 0, 0]
-        let png = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + Self.chunk("IHDR", header)
-            + Self.chunk("IDAT", [0x78, 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]) + Self.chunk("IEND", [])
+        // Chunks (length, type, data, CRC) from SyntheticPNG in DecodeErrorTests.swift.
+        let header = SyntheticPNG.bigEndian(178_956_970) + SyntheticPNG.bigEndian(1) + [16, 0, 0, 0, 0]
+        let png = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + SyntheticPNG.chunk("IHDR", header)
+            + SyntheticPNG.chunk("IDAT", [0x78, 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]) + SyntheticPNG.chunk("IEND", [])
         #expect { _ = try ImageDecoder.decode(png) } throws: { error in
             "\(error)".contains("refused: a 178956970×1 image needs about") && "\(error)".contains("over the limit of 512 MiB")
         }

@@ -277,7 +277,7 @@ public final class VisionServer: Sendable {
     }
 
     static func prediction(_ probabilities: [Float], classes: [String], topK: Int, point: OperatingPoint? = nil) -> [String: Any] {
-        let ranking = probabilities.indices.sorted { probabilities[$0] > probabilities[$1] || (probabilities[$0] == probabilities[$1] && $0 < $1) }
+        let ranking = Prediction.ranking(probabilities)
         let top = ranking.prefix(topK).map { ["label": classes[$0], "probability": Double(probabilities[$0])] as [String: Any] }
         let decision = point.map { $0.decide(probabilities, classes: classes) }
         let best = decision?.label ?? ranking.first ?? 0

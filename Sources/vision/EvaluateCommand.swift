@@ -48,10 +48,7 @@ struct EvaluateCommand: ParsableCommand {
 
     @OptionGroup(title: "Image limits (an image over them is a bad image)") var decodeLimits: DecodeLimitOptions
 
-    @Option(
-        name: .customLong("max-activation-bytes"),
-        help: "Memory one forward pass may take: batches shrink to fit; a model whose one image would not fit is refused.")
-    var maxActivationBytes = ByteCount(bytes: InferenceMemory.defaultBudget)
+    @OptionGroup var activationBudget: ActivationBudgetOption
 
     @Option(help: "Decode workers.")
     var workers = 2
@@ -105,7 +102,7 @@ struct EvaluateCommand: ParsableCommand {
         let loaded = try LoadedModel(path: modelPath, registry: Registries.models(pluginDirectories: pluginDirectories))
         let result = try ModelEvaluator.evaluate(
             loaded, root: data, split: split, options: .init(suite: suite, workers: workers, onBadImage: onBadImage, limits: decodeLimits.limits,
-                                                    memoryBudget: maxActivationBytes.bytes))
+                                                    memoryBudget: activationBudget.bytes))
         let points = try operatingPoints(result, registry: registry)
         // Without --positive-class, the model's stored operating point, on the split evaluated here.
         let stored = positiveClass == nil ? loaded.metadata.operatingPoint.map { ($0, Self.figures(result, at: $0)) } : nil
@@ -113,9 +110,8 @@ struct EvaluateCommand: ParsableCommand {
     }
 
     static func figures(_ result: EvaluationResult, at point: OperatingPoint) -> OperatingPoint.Figures {
-        let p = result.predictions, k = result.classes.count
-        let scores = (0..<p.count).map { point.score(Array(p.probabilities[($0 * k)..<(($0 + 1) * k)]), classes: result.classes) }
-        return OperatingPoint.figures(scores: scores, defects: p.targets.map { point.isDefect($0, classes: result.classes) }, threshold: point.threshold)
+        let (scores, defects) = point.scored(result.predictions)
+        return OperatingPoint.figures(scores: scores, defects: defects, threshold: point.threshold)
     }
 
     private func printJSON(

@@ -48,10 +48,7 @@ struct InferCommand: ParsableCommand {
 
     @OptionGroup(title: "Image limits (an image over them is that file's error)") var decodeLimits: DecodeLimitOptions
 
-    @Option(
-        name: .customLong("max-activation-bytes"),
-        help: "Memory one forward pass may take: batches shrink to fit; a model whose one image would not fit is refused.")
-    var maxActivationBytes = ByteCount(bytes: InferenceMemory.defaultBudget)
+    @OptionGroup var activationBudget: ActivationBudgetOption
 
     @Option(help: "Compute threads (default: all cores).")
     var threads: Int?
@@ -67,7 +64,7 @@ struct InferCommand: ParsableCommand {
         ComputeThreads.configure(threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
         let predictor = try Predictor(
             LoadedModel(path: modelPath, registry: Registries.models(pluginDirectories: pluginDirectories)), limits: decodeLimits.limits,
-            memoryBudget: maxActivationBytes.bytes)
+            memoryBudget: activationBudget.bytes)
         let files = try Self.imageFiles(paths)
         guard !files.isEmpty else { throw CLIError("no image files found in \(paths.joined(separator: ", "))") }
         let predictions = try predictor.predict(files, batchSize: batchSize)

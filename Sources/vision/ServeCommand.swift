@@ -49,10 +49,7 @@ struct ServeCommand: ParsableCommand {
 
     @OptionGroup(title: "Image limits (every request's image is held to them)") var decodeLimits: DecodeLimitOptions
 
-    @Option(
-        name: .customLong("max-activation-bytes"),
-        help: "Memory one network run may take: batches stay within it; a model whose one image would not fit is refused.")
-    var maxActivationBytes = ByteCount(bytes: InferenceMemory.defaultBudget)
+    @OptionGroup var activationBudget: ActivationBudgetOption
 
     @Option(help: "Save a sampled share of the answered images here (DIR/PREDICTED_CLASS/…, plus captured.csv) for labelling and retraining.")
     var capture: String?
@@ -110,7 +107,7 @@ struct ServeCommand: ParsableCommand {
         configuration.timeout = try Self.seconds(timeout)
         configuration.maxInflight = maxInflight
         configuration.limits = decodeLimits.limits
-        configuration.memoryBudget = maxActivationBytes.bytes
+        configuration.memoryBudget = activationBudget.bytes
         configuration.driftWindow = driftWindow
         if let capture {
             do {

@@ -78,6 +78,13 @@ public struct OperatingPoint: Codable, Sendable, Equatable {
         return positiveClass != nil ? classes[target] == positiveClass : classes[target] != goodClass
     }
 
+    /// The defect score and whether it truly is a defect, for each prediction of a pass.
+    public func scored(_ predictions: Predictions) -> (scores: [Double], defects: [Bool]) {
+        let classes = predictions.classes, k = classes.count
+        let scores = (0..<predictions.count).map { score(Array(predictions.probabilities[($0 * k)..<(($0 + 1) * k)]), classes: classes) }
+        return (scores, predictions.targets.map { isDefect($0, classes: classes) })
+    }
+
     /// The figures at `threshold` for these scores and truths.
     public static func figures(scores: [Double], defects: [Bool], threshold: Double) -> Figures {
         var m = [[0, 0], [0, 0]]

@@ -13,9 +13,11 @@ public struct Prediction: Sendable {
     public var error: String?
 
     /// Class indices from the most to the least probable (the first is the argmax).
-    public var ranking: [Int] {
-        guard let probabilities else { return [] }
-        return probabilities.indices.sorted { probabilities[$0] > probabilities[$1] || (probabilities[$0] == probabilities[$1] && $0 < $1) }
+    public var ranking: [Int] { probabilities.map(Self.ranking) ?? [] }
+
+    /// Class indices from the most to the least probable; ties keep the lower index first.
+    public static func ranking(_ probabilities: [Float]) -> [Int] {
+        probabilities.indices.sorted { probabilities[$0] > probabilities[$1] || (probabilities[$0] == probabilities[$1] && $0 < $1) }
     }
 }
 

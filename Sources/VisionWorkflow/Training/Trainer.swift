@@ -129,13 +129,7 @@ public final class Trainer {
             positiveClass: c.positiveClass, goodClass: c.goodClass, threshold: 0.5, chosenOn: "val", method: "",
             target: .init(recall: c.targetRecall, precision: c.targetPrecision),
             validation: .init(images: 0, recall: 0, precision: nil, goodRejected: 0, confusionMatrix: []), test: nil)
-        let classes = run.dataset.classes
-        func scored(_ p: Predictions) -> ([Double], [Bool]) {
-            let k = classes.count
-            let scores = (0..<p.count).map { point.score(Array(p.probabilities[($0 * k)..<(($0 + 1) * k)]), classes: classes) }
-            return (scores, p.targets.map { point.isDefect($0, classes: classes) })
-        }
-        let (scores, defects) = scored(validation)
+        let (scores, defects) = point.scored(validation)
         guard defects.contains(true) else {
             throw TrainingError.invalidConfiguration("the validation split holds no defect (\(point.question)): no threshold can be chosen")
         }
@@ -146,7 +140,7 @@ public final class Trainer {
         point.method = method
         point.validation = OperatingPoint.figures(scores: scores, defects: defects, threshold: threshold)
         if let test {
-            let (testScores, testDefects) = scored(test)
+            let (testScores, testDefects) = point.scored(test)
             point.test = OperatingPoint.figures(scores: testScores, defects: testDefects, threshold: threshold)
         }
         return point

@@ -174,7 +174,7 @@ let package = Package(
         // MARK: Tests. Fixtures live in fixtures/ at the root, so that tests pass without ../shared.
         .target(
             name: "VisionTestSupport",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["VisionImage", .product(name: "Crypto", package: "swift-crypto")],
             path: "Tests/VisionTestSupport"
         ),
         .target(

@@ -73,7 +73,9 @@ final class DefectNet: ClassifierModel {
 
     override func featureMaps(_ x: Tensor) throws -> Tensor { try stages(x) }
 
-    override func features(_ x: Tensor) throws -> Tensor { try flatten(globalAvgPool2d(featureMaps(x))) }
+    override func features(_ x: Tensor) throws -> Tensor { try features(fromMaps: featureMaps(x)) }
+
+    override func features(fromMaps maps: Tensor) throws -> Tensor { try flatten(globalAvgPool2d(maps)) }
 }
 
 /// conv 3×3 (no bias) → BN → ReLU → max-pool 2.

@@ -49,5 +49,7 @@ final class LeNet: ClassifierModel {
         try maxPool2d(relu(conv2(maxPool2d(relu(conv1(x)), kernel: (2, 2)))), kernel: (2, 2))
     }
 
-    override func features(_ x: Tensor) throws -> Tensor { try relu(fc1(flatten(featureMaps(x)))) }
+    override func features(_ x: Tensor) throws -> Tensor { try features(fromMaps: featureMaps(x)) }
+
+    override func features(fromMaps maps: Tensor) throws -> Tensor { try relu(fc1(flatten(maps))) }
 }

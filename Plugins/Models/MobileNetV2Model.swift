@@ -97,7 +97,9 @@ final class MobileNetV2: ClassifierModel {
 
     override func featureMaps(_ x: Tensor) throws -> Tensor { try body(x) }
 
-    override func features(_ x: Tensor) throws -> Tensor { try flatten(globalAvgPool2d(featureMaps(x))) }
+    override func features(_ x: Tensor) throws -> Tensor { try features(fromMaps: featureMaps(x)) }
+
+    override func features(fromMaps maps: Tensor) throws -> Tensor { try flatten(globalAvgPool2d(maps)) }
 }
 
 /// torchvision's `Conv2dNormActivation`: conv (no bias) → BN → ReLU6, padding (k−1)/2.

@@ -73,7 +73,9 @@ final class ResNetCIFAR: ClassifierModel {
         try layer3(layer2(layer1(convBatchNorm(x, conv1, bn1, relu: true))))
     }
 
-    override func features(_ x: Tensor) throws -> Tensor { try flatten(globalAvgPool2d(featureMaps(x))) }
+    override func features(_ x: Tensor) throws -> Tensor { try features(fromMaps: featureMaps(x)) }
+
+    override func features(fromMaps maps: Tensor) throws -> Tensor { try flatten(globalAvgPool2d(maps)) }
 }
 
 /// Two 3×3 conv + BN layers with an identity or option-A shortcut (subsample, zero-pad channels).

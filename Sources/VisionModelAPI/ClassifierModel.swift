@@ -80,6 +80,21 @@ open class ClassifierModel: Module {
         return maps
     }
 
+    /// The feature vector from `featureMaps(_:)`' output: what `features(_:)` does after the
+    /// maps, so that heat maps (Grad-CAM) can differentiate the logits with respect to them. By
+    /// default the feature children's steps from the global pool or flatten on, as the default
+    /// `featureMaps` reads them; a model that overrides `featureMaps` overrides this too (for
+    /// most CNNs: global average pool, then flatten). Grad-CAM checks the two paths agree.
+    open func features(fromMaps maps: Tensor) throws -> Tensor {
+        var y = maps
+        var reached = false
+        for step in Self.steps(featureChildren.map(\.module)) {
+            if step is AdaptiveAvgPool2d || step is Flatten { reached = true }
+            if reached { y = try step(y) }
+        }
+        return y.rank == 2 ? y : try flatten(y)
+    }
+
     /// Modules in the order they run, `Sequential`s opened up.
     private static func steps(_ modules: [Module]) -> [Module] {
         modules.flatMap { module -> [Module] in

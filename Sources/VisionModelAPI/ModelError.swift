@@ -15,6 +15,9 @@ public enum ModelError: Error, Equatable, Sendable {
     case pluginFolder(path: String, detail: String)
     case unknownFormat(model: String, format: String)
     case noFeatureMaps(model: String)
+    /// `features(fromMaps:)` does not give what `features(_:)` does (a plugin that overrides
+    /// `featureMaps` without it).
+    case featurePathMismatch(model: String)
 }
 
 extension ModelError: CustomStringConvertible {
@@ -43,6 +46,8 @@ extension ModelError: CustomStringConvertible {
             return "plugin folder \(path): \(detail)"
         case .noFeatureMaps(let model):
             return "model '\(model)' has no convolutional feature maps (heat maps need a convolutional model)"
+        case .featurePathMismatch(let model):
+            return "model '\(model)': features(fromMaps:) does not reproduce features(_:), so heat maps would explain another network (the plugin must override features(fromMaps:) with what follows its featureMaps)"
         case .unknownFormat(let model, let format):
             return "model '\(model)' is written in '\(format)', a model definition format this vision does not know"
         }

@@ -15,7 +15,7 @@ struct EvaluateCommand: ParsableCommand {
             The network is rebuilt from the model file alone (plugin, configuration, and for YAML \
             models the definition itself). --json prints one document: accuracy and \
             baseline_accuracy (numbers), per_class, confusion_matrix, metrics (each value name → \
-            {"value": …}), operating_points, mistakes, split, images.
+            {"value": …}), operating_points, mistakes, split, images, tta_views (1 without --tta).
             """
     )
 
@@ -55,6 +55,9 @@ struct EvaluateCommand: ParsableCommand {
 
     @Option(help: "Compute threads (default: all cores).")
     var threads: Int?
+
+    @Flag(help: "Test-time augmentation: average the softmax over the flips (and quarter turns) the model was trained with.")
+    var tta = false
 
     @Flag(help: "Print one JSON document.")
     var json = false
@@ -100,13 +103,15 @@ struct EvaluateCommand: ParsableCommand {
         let extra = (metrics ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         let suite = try MetricSuite(registry: registry, extra: extra)
         let loaded = try LoadedModel(path: modelPath, registry: Registries.models(pluginDirectories: pluginDirectories))
+        let views = tta ? TestTimeAugmentation(for: loaded.metadata) : nil
+        if tta { TestTimeAugmentation.note(views) }
         let result = try ModelEvaluator.evaluate(
             loaded, root: data, split: split, options: .init(suite: suite, workers: workers, onBadImage: onBadImage, limits: decodeLimits.limits,
-                                                    memoryBudget: activationBudget.bytes))
+                                                    memoryBudget: activationBudget.bytes, tta: views))
         let points = try operatingPoints(result, registry: registry)
         // Without --positive-class, the model's stored operating point, on the split evaluated here.
         let stored = positiveClass == nil ? loaded.metadata.operatingPoint.map { ($0, Self.figures(result, at: $0)) } : nil
-        json ? try printJSON(result, points: points, stored: stored) : printText(result, points: points, extra: extra, stored: stored)
+        json ? try printJSON(result, points: points, stored: stored, views: views) : printText(result, points: points, extra: extra, stored: stored)
     }
 
     static func figures(_ result: EvaluationResult, at point: OperatingPoint) -> OperatingPoint.Figures {
@@ -115,7 +120,8 @@ struct EvaluateCommand: ParsableCommand {
     }
 
     private func printJSON(
-        _ result: EvaluationResult, points: [String: [String: Double]], stored: (OperatingPoint, OperatingPoint.Figures)?
+        _ result: EvaluationResult, points: [String: [String: Double]], stored: (OperatingPoint, OperatingPoint.Figures)?,
+        views: TestTimeAugmentation?
     ) throws {
         let finite = { (x: Double) -> Any in x.isFinite ? x : NSNull() }
         var metricObjects: [String: Any] = [:]
@@ -135,6 +141,7 @@ struct EvaluateCommand: ParsableCommand {
             "mistakes": result.mistakes(limit: 20).map { ["path": $0.path, "true": $0.truth, "predicted": $0.predicted, "confidence": $0.confidence] },
             "split": result.split, "images": result.predictions.count, "skipped": result.skipped.map { ["path": $0.path, "reason": $0.reason] },
             "train_accuracy": result.trainAccuracy.map(finite) ?? NSNull(),
+            "tta_views": views?.views.count ?? 1,
         ]
         document["intervals"] = result.intervals().mapValues { [$0.lowerBound, $0.upperBound] }
         if let (point, figures) = stored {

@@ -43,6 +43,9 @@ struct InferCommand: ParsableCommand {
     @Option(name: .customLong("batch-size"), help: "Images per forward pass.")
     var batchSize = 64
 
+    @Flag(help: "Test-time augmentation: average the softmax over the flips (and quarter turns) the model was trained with.")
+    var tta = false
+
     @Option(name: .customLong("plugin-dir"), help: "Also load YAML models from this folder (repeatable).")
     var pluginDirectories: [String] = []
 
@@ -64,7 +67,8 @@ struct InferCommand: ParsableCommand {
         ComputeThreads.configure(threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
         let predictor = try Predictor(
             LoadedModel(path: modelPath, registry: Registries.models(pluginDirectories: pluginDirectories)), limits: decodeLimits.limits,
-            memoryBudget: activationBudget.bytes)
+            memoryBudget: activationBudget.bytes, testTimeAugmentation: tta)
+        if tta { TestTimeAugmentation.note(predictor.tta) }
         let files = try Self.imageFiles(paths)
         guard !files.isEmpty else { throw CLIError("no image files found in \(paths.joined(separator: ", "))") }
         let predictions = try predictor.predict(files, batchSize: batchSize)

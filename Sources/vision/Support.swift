@@ -1,4 +1,5 @@
 import Foundation
+import VisionWorkflow
 
 /// One compact JSON object per line, keys sorted, for machine readers.
 enum JSONLine {
@@ -97,4 +98,13 @@ enum TerminalText {
 struct CLIError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+extension TestTimeAugmentation {
+    /// What `--tta` does with this model, on standard error (standard output stays the results).
+    static func note(_ views: TestTimeAugmentation?) {
+        let text = views.map { "test-time augmentation: softmax averaged over \($0.summary)" }
+            ?? "test-time augmentation: the model was trained without flips or quarter turns, so there is nothing to average; predictions are plain"
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
 }

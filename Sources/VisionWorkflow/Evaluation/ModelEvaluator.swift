@@ -28,11 +28,14 @@ public enum ModelEvaluator {
         public var memoryBudget: Int
         /// Also predict the training images, for the overfitting check.
         public var measureTrainAccuracy: Bool
+        /// Average the softmax over views of each image (`--tta`); the train accuracy stays plain.
+        public var tta: TestTimeAugmentation?
 
         public init(
             suite: MetricSuite, workers: Int = 2, onBadImage: BadImagePolicy = .skip, limits: DecodeLimits = .standard,
-            memoryBudget: Int = InferenceMemory.defaultBudget, measureTrainAccuracy: Bool = true
+            memoryBudget: Int = InferenceMemory.defaultBudget, measureTrainAccuracy: Bool = true, tta: TestTimeAugmentation? = nil
         ) {
+            self.tta = tta
             self.memoryBudget = memoryBudget
             self.limits = limits
             self.suite = suite
@@ -50,7 +53,7 @@ public enum ModelEvaluator {
     ) throws -> EvaluationResult {
         let (predictions, skipped) = try BatchInference.run(
             model, items: items, preprocessing: preprocessing, classes: classes, remap: remap, workers: options.workers,
-            onBadImage: options.onBadImage, limits: options.limits, memoryBudget: options.memoryBudget)
+            onBadImage: options.onBadImage, limits: options.limits, memoryBudget: options.memoryBudget, tta: options.tta)
         let (results, failures) = options.suite.compute(predictions)
         var counts = [Int](repeating: 0, count: classes.count)
         for item in trainItems.isEmpty ? items : trainItems { counts[remap?[item.label] ?? item.label] += 1 }

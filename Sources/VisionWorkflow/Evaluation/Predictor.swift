@@ -38,8 +38,17 @@ public final class Predictor: @unchecked Sendable {
     /// Images per forward pass at most, from the activation budget.
     private let largestBatch: Int
 
-    public init(_ loaded: LoadedModel, limits: DecodeLimits = .standard, memoryBudget: Int = InferenceMemory.defaultBudget) throws {
+    /// The views each image's softmax is averaged over (`--tta`); nil for one plain pass.
+    public let tta: TestTimeAugmentation?
+
+    /// `testTimeAugmentation` averages over the views the model was trained with (none when it
+    /// was trained without flips or turns: `tta` then stays nil).
+    public init(
+        _ loaded: LoadedModel, limits: DecodeLimits = .standard, memoryBudget: Int = InferenceMemory.defaultBudget,
+        testTimeAugmentation: Bool = false
+    ) throws {
         self.limits = limits
+        tta = testTimeAugmentation ? TestTimeAugmentation(for: loaded.metadata) : nil
         operatingPoint = loaded.metadata.operatingPoint
         let perImage = try InferenceMemory.check(
             loaded.model, preprocessing: loaded.metadata.preprocessing, name: loaded.metadata.model.plugin, path: loaded.path,
@@ -84,7 +93,7 @@ public final class Predictor: @unchecked Sendable {
     public func probabilities(_ inputs: [[Float]]) throws -> [[Float]] {
         guard !inputs.isEmpty else { return [] }
         let shape = [inputs.count, preprocessing.channels, preprocessing.inputSize.height, preprocessing.inputSize.width]
-        let flat = try GradientMode.withoutGradients {
+        let flat = try tta?.probabilities(model, images: Array(inputs.joined()), shape: shape) ?? GradientMode.withoutGradients {
             try softmax(model(try Tensor(Array(inputs.joined()), shape: shape)), dimension: 1).scalars
         }
         let k = classes.count

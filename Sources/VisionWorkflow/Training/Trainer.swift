@@ -109,9 +109,11 @@ public final class Trainer {
             log(line)
         }
         try SavedModel.write(run.model, metadata: metadata, to: bestPath)
+        let heatMaps = MistakeHeatMaps.render(
+            run.model, preprocessing: run.preprocessing, paths: evaluation.mistakes(limit: RunReport.mistakesShown).map(\.path), limits: run.decodeLimits)
         try RunReport.write(
             folder: run.output, title: "\(run.specification.plugin) on \((run.dataset.root as NSString).lastPathComponent)",
-            history: run.history, evaluation: evaluation)
+            history: run.history, evaluation: evaluation, operatingPoint: metadata.operatingPoint, heatMaps: heatMaps)
         log("report: \(run.path("report.html"))")
         return result
     }

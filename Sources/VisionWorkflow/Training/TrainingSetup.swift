@@ -99,7 +99,9 @@ public enum TrainingSetup {
         if valItems.isEmpty && !request.withoutValidation { throw TrainingError.emptySplit("validation") }
 
         if let saved = initial?.1.preprocessing { try checkGeometry(c, against: saved, savedPath: request.resume ? lastPath : c.initFrom ?? "") }
-        var preprocessing = initial?.1.preprocessing ?? inputGeometry(plugin.defaultPreprocessing, c, trainItems: trainItems, log: log)
+        var preprocessing = try initial?.1.preprocessing ?? inputGeometry(
+            plugin, configuration: specification.configuration, c, sample: ImageSample.of(trainItems, limits: request.limits),
+            models: models, log: log)
         // Refuse an input the architecture cannot take before any image is read.
         try models.validate(
             plugin, classes: dataset.classes.count, inputChannels: preprocessing.channels, inputSize: preprocessing.inputSize,
@@ -145,17 +147,18 @@ public enum TrainingSetup {
             firstEpoch: firstEpoch, history: history, best: best, log: log)
     }
 
-    /// Size, channels and resize policy: the user's where given, else the plugin's defaults; the
-    /// channels otherwise follow what most training images store. (Statistics come later.)
+    /// Size, channels and resize policy: the user's where given; else channels from what most
+    /// sampled training images store and the size from theirs (`InputSizeChoice`), each said
+    /// in the log with why. (Statistics come later.)
     static func inputGeometry(
-        _ defaults: Preprocessing, _ c: TrainingConfiguration, trainItems: [DatasetItem], log: (String) -> Void = { _ in }
-    ) -> Preprocessing {
-        var p = defaults
-        if let size = c.imageSize { p.inputSize = size.inputSize }
+        _ plugin: any ModelPlugin, configuration: PluginConfiguration, _ c: TrainingConfiguration, sample: ImageSample,
+        models: ModelRegistry, log: (String) -> Void = { _ in }
+    ) throws -> Preprocessing {
+        var p = plugin.defaultPreprocessing
         if let channels = c.channels {
             p = p.adapted(toChannels: channels)
         } else {
-            let (channels, reason) = TrainingStatistics.majorityChannels(trainItems)
+            let (channels, reason) = sample.channels
             p = p.adapted(toChannels: channels)
             log("channels: \(channels) (\(reason); --channels chooses otherwise)")
         }
@@ -164,6 +167,19 @@ public enum TrainingSetup {
             p.cropFraction = fraction
         } else if p.resize == .centerCrop && p.cropFraction >= 1 {
             p.cropFraction = 0.875  // timm's default when a model that stretches is asked to crop
+        }
+        if let size = c.imageSize {
+            p.inputSize = size.inputSize
+        } else if let median = sample.medianSize {
+            let atDefault = try models.make(
+                plugin, classes: 2, inputChannels: p.channels, inputSize: p.inputSize, configuration: configuration)
+            let (size, reason) = InputSizeChoice.choose(
+                median: median, sampled: sample.count, defaultSize: p.inputSize,
+                macsAtDefault: try ModelComplexity.multiplyAccumulates(atDefault, inputChannels: p.channels, inputSize: p.inputSize),
+                minimum: try plugin.minimumInputSize(configuration: configuration),
+                maximum: try plugin.maximumInputSize(configuration: configuration), resize: p.resize)
+            p.inputSize = size
+            log("input size: \(ImageSize(size)) (\(reason); --image-size chooses otherwise)")
         }
         return p
     }

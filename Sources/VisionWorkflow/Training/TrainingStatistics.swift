@@ -3,7 +3,7 @@ import VisionData
 import VisionImage
 import VisionModelAPI
 
-/// Figures taken from the training images before training: normalisation and channel count.
+/// Figures taken from the training images before training: normalisation and class weights.
 enum TrainingStatistics {
     /// Per-channel mean and std of the training images after the model's geometry, in [0, 1].
     static func meanAndStd(
@@ -34,31 +34,6 @@ enum TrainingStatistics {
         let mean = sums.map { $0 / count }
         let std = zip(squares, mean).map { max(($0 / count) - $1 * $1, 1e-12).squareRoot() }
         return (mean, std)
-    }
-
-    /// 1 when most of the first training images are stored gray, else 3.
-    /// The input channels the training images call for, and why: 1 when most of a sample of 64
-    /// store gray, or colour whose R, G and B are equal (gray saved as RGB: three identical
-    /// channels only triple the first layer's work); else 3.
-    static func majorityChannels(_ items: [DatasetItem]) -> (channels: Int, reason: String) {
-        var gray = 0, grayAsColour = 0, colour = 0
-        let step = max(1, items.count / 64)
-        for index in stride(from: 0, to: items.count, by: step).prefix(64) {
-            guard let decoded = try? ImageDecoder.decode(contentsOf: items[index].path) else { continue }
-            if decoded.storedChannels <= 2 {
-                gray += 1
-            } else if decoded.image.storesGrayAsColour() {
-                grayAsColour += 1
-            } else {
-                colour += 1
-            }
-        }
-        let sampled = gray + grayAsColour + colour
-        if gray + grayAsColour > colour {
-            let how = grayAsColour == 0 ? "store gray" : gray == 0 ? "store gray as RGB (R = G = B)" : "store gray, or gray as RGB (R = G = B)"
-            return (1, "\(gray + grayAsColour) of \(sampled) sampled training images \(how)")
-        }
-        return (3, "\(colour) of \(sampled) sampled training images are in colour")
     }
 
     /// Inverse-frequency weights from the train split: n / (k · n_c).

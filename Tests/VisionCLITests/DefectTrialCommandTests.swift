@@ -1,0 +1,71 @@
+import Foundation
+import Testing
+import VisionImage
+import VisionTestSupport
+
+/// A defect trial from the command line on a synthetic set (a bright square is the defect):
+/// the input size chosen from the data, `--tta` on evaluate and infer, `vision explain`.
+@Suite(.serialized) struct DefectTrialCommandTests {
+    static func trained() throws -> (root: String, model: String, train: CLIResult) {
+        let folder = try Fixtures.temporaryDirectory()
+        let root = folder + "/parts"
+        try SyntheticDefects.write(to: root, perClass: 40)
+        let train = try CLI.run([
+            "train", root, "--model", "defectnet", "--model-config", "stages=3", "--epochs", "8", "--batch-size", "8", "--optimizer", "adam",
+            "--lr", "0.003", "--seed", "1", "--augment-preset", "defects", "--good-class", "good", "--target-recall", "0.9", "--output", folder + "/run",
+        ])
+        return (root, folder + "/run/best.vision", train)
+    }
+
+    @Test func trainEvaluateInferAndExplain() throws {
+        let (root, model, train) = try Self.trained()
+        #expect(train.status == 0, "\(train.standardError)")
+        // 96 × 64 images: trained at their size (defectnet's default is 64 × 64), and said why.
+        #expect(train.standardOutput.contains("input size: 96x64 (median of"), "\(train.standardOutput)")
+        #expect(train.standardOutput.contains("--image-size chooses otherwise"))
+        let report = try String(contentsOfFile: (model as NSString).deletingLastPathComponent + "/report.html", encoding: .utf8)
+        #expect(report.contains("Precision–recall") && report.contains("operating point"), "the precision–recall curve with its point")
+
+        // --tta: the four flips of the defects preset on a non-square input, said on stderr.
+        let plain = try WorkflowCommandTests.json(try CLI.run(["evaluate", model, root, "--json"]).standardOutput)
+        let evaluate = try CLI.run(["evaluate", model, root, "--json", "--tta"])
+        #expect(evaluate.status == 0, "\(evaluate.standardError)")
+        #expect(evaluate.standardError.contains("softmax averaged over 4 views (horizontal and vertical flips)"), "\(evaluate.standardError)")
+        let augmented = try WorkflowCommandTests.json(evaluate.standardOutput)
+        #expect(augmented["tta_views"] as? Int == 4 && plain["tta_views"] as? Int == 1)
+        #expect((augmented["accuracy"] as? Double ?? 0) >= 0.75)
+        let infer = try CLI.run(["infer", model, root + "/defect", "--tta", "--format", "jsonl"])
+        #expect(infer.status == 0 && infer.lines.count == 40, "\(infer.standardError)")
+        #expect(infer.standardError.contains("4 views"))
+
+        // explain: one heat map per image, drawn at a whole multiple of the input size.
+        let heat = try Fixtures.temporaryDirectory() + "/heat"
+        let explain = try CLI.run(["explain", model, root + "/defect/000.png", root + "/good/000.png", "--save-to", heat, "--class", "defect"])
+        #expect(explain.status == 0, "\(explain.standardError)")
+        #expect(explain.standardOutput.contains("2 explained, 0 failed"), "\(explain.standardOutput)")
+        for name in ["000.gradcam.png", "000-2.gradcam.png"] {
+            let image = try ImageDecoder.decode(contentsOf: heat + "/" + name).image
+            #expect(image.width == 288 && image.height == 192 && image.channels == 3)
+        }
+        let jsonl = try CLI.run(["explain", model, root + "/defect/001.png", "--save-to", heat, "--jsonl"])
+        let line = try WorkflowCommandTests.json(try #require(jsonl.lines.first))
+        #expect(line["explained"] as? String == line["predicted"] as? String && (line["feature_map"] as? [Int]) == [8, 12])
+
+        // Bad input: one line each, nothing written for it.
+        let unknown = try CLI.run(["explain", model, root + "/defect/000.png", "--save-to", heat, "--class", "scratch"])
+        #expect(unknown.status != 0 && unknown.standardError.contains("--class 'scratch' is not one of the model's classes: defect, good"))
+        let missing = try CLI.run(["explain", model, root + "/nothing.png", "--save-to", heat])
+        #expect(missing.status == 1 && missing.standardOutput.contains("0 explained, 1 failed"))
+    }
+
+    @Test func modelsWithoutFeatureMapsCannotBeExplained() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        let digits = Fixtures.path("datasets/digits")
+        let train = try CLI.run(["train", digits, "--model", "linear", "--image-size", "8", "--epochs", "1", "--output", folder + "/run"])
+        #expect(train.status == 0, "\(train.standardError)")
+        let explain = try CLI.run(["explain", folder + "/run/best.vision", digits + "/3", "--save-to", folder + "/heat"])
+        #expect(explain.status != 0)
+        #expect(explain.standardError.contains("has no convolutional feature maps"), "\(explain.standardError)")
+        #expect(explain.standardError.split(separator: "\n").count == 1)
+    }
+}

@@ -35,6 +35,9 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Replace an existing run folder.")
     var overwrite = false
 
+    @Option(help: "First run stratified K-fold cross-validation on train + val (the test split untouched; one run per fold in OUTPUT/folds/) and report each figure's mean ± standard deviation across folds, then train the final model.")
+    var folds: Int?
+
     @Flag(help: "Print only the summary.")
     var quiet = false
 
@@ -59,6 +62,11 @@ struct TrainCommand: ParsableCommand {
         var isFolder: ObjCBool = false
         if FileManager.default.fileExists(atPath: resume, isDirectory: &isFolder), isFolder.boolValue { return resume }
         return (resume as NSString).deletingLastPathComponent
+    }
+
+    func validate() throws {
+        if let folds, !(2...100).contains(folds) { throw ValidationError("--folds must be between 2 and 100, got \(folds)") }
+        if folds != nil && resume != nil { throw ValidationError("--folds starts a new run; it cannot be combined with --resume") }
     }
 
     func run() throws {
@@ -87,15 +95,14 @@ struct TrainCommand: ParsableCommand {
         var request = TrainingSetup.Request(root: data, configuration: c, output: folder, resume: resume != nil, modelChosen: modelChosen)
         request.limits = decodeLimits.limits
         request.chosenKeys = try options.chosenKeys(resumed: resume.map { _ in (folder as NSString).appendingPathComponent("config.yaml") })
-        let trainer = Trainer(
-            request, models: models, metrics: metricRegistry
-        ) { line in
+        let log = { (line: String) in
             guard !quiet else { return }
             // On a terminal, clear the progress bar's line first; flush each line so that
             // progress shows up promptly in logs and pipes.
             print((onTerminal ? "\r\u{1B}[K" : "") + TerminalText.lines(line))
             fflush(nil)
         }
+        let trainer = Trainer(request, models: models, metrics: metricRegistry, log: log)
         // Ctrl-C: finish the step, save, exit cleanly (status 130); a second Ctrl-C stops at once
         // (last.vision then holds the last finished epoch).
         let stop = StopRequest()
@@ -112,7 +119,16 @@ struct TrainCommand: ParsableCommand {
         trainer.stopRequested = { stop.isRequested }
         if !quiet && onTerminal { trainer.callbacks.append(ProgressBar()) }
         let result: TrainingResult
+        var crossValidation: CrossValidation.Summary?
         do {
+            if let folds {
+                let summary = try CrossValidation.run(
+                    request, folds: folds, models: models, metrics: metricRegistry, stopRequested: { stop.isRequested }, log: log)
+                print("cross-validation, \(folds) folds of train + val (test untouched), at each fold's best epoch, mean ± standard deviation:")
+                for line in summary.lines { print("  " + line) }
+                print("folds: \((folder as NSString).appendingPathComponent("folds.json")); now the final model on the whole train split")
+                crossValidation = summary
+            }
             result = try trainer.run()
         } catch TrainingError.interrupted(let epoch, let path) {
             FileHandle.standardError.write(Data("\(TrainingError.interrupted(epoch: epoch, savedTo: path))\n".utf8))
@@ -124,6 +140,9 @@ struct TrainCommand: ParsableCommand {
             summary += String(format: " (validation accuracy %.2f%%)", best.valAccuracy * 100)
         }
         if let test = result.testAccuracy { summary += String(format: ", test accuracy %.2f%% (images the model never saw)", test * 100) }
+        if let crossValidation, let mean = crossValidation.mean[crossValidation.monitor], let std = crossValidation.std[crossValidation.monitor] {
+            summary += String(format: "; cross-validated %@ %.4f ± %.4f over %d folds", crossValidation.monitor, mean, std, crossValidation.folds.count)
+        }
         print(summary)
         print("model: \(result.bestModelPath)   history: \((folder as NSString).appendingPathComponent("metrics.csv"))")
     }

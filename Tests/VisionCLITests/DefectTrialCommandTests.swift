@@ -69,3 +69,44 @@ import VisionTestSupport
         #expect(explain.standardError.split(separator: "\n").count == 1)
     }
 }
+
+/// `vision train --folds K`: K runs on train + val, each image validated exactly once, the test
+/// split untouched; mean ± standard deviation; then the final model.
+@Suite struct CrossValidationCommandTests {
+    struct Split: Decodable {
+        struct Entry: Decodable { var path: String, split: String }
+        var entries: [Entry]
+    }
+
+    @Test func foldsCoverTrainPlusValOnceAndLeaveTheTestSplitAlone() throws {
+        let folder = try Fixtures.temporaryDirectory() + "/run"
+        let digits = Fixtures.path("datasets/digits")
+        let train = try CLI.run(["train", digits, "--image-size", "8", "--epochs", "2", "--folds", "3", "--seed", "4", "--output", folder])
+        #expect(train.status == 0, "\(train.standardError)")
+        #expect(train.standardOutput.contains("cross-validation, 3 folds of train + val (test untouched)"), "\(train.standardOutput)")
+        #expect(train.standardOutput.contains("cross-validated val_accuracy"))
+        let summary = try WorkflowCommandTests.json(try String(contentsOfFile: folder + "/folds.json", encoding: .utf8))
+        #expect((summary["folds"] as? [Any])?.count == 3)
+        let mean = try #require(summary["mean"] as? [String: Double]), std = try #require(summary["std"] as? [String: Double])
+        #expect((mean["val_accuracy"] ?? 0) > 0.3 && std["val_accuracy"] != nil && mean["val_loss"] != nil)
+        func split(_ path: String) throws -> [String: String] {
+            let decoded = try JSONDecoder().decode(Split.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+            return Dictionary(decoded.entries.map { ($0.path, $0.split) }, uniquingKeysWith: { a, _ in a })
+        }
+        let final = try split(folder + "/split.json")
+        var validatedOnce: [String: Int] = [:]
+        for fold in 1...3 {
+            #expect(FileManager.default.fileExists(atPath: folder + "/folds/fold-\(fold)/best.vision"))
+            let foldSplit = try split(folder + "/folds/fold-\(fold)/split.json")
+            for (path, name) in foldSplit {
+                #expect((name == "test") == (final[path] == "test"), "\(path)")
+                if name == "val" { validatedOnce[path, default: 0] += 1 }
+            }
+        }
+        let pool = final.filter { $0.value != "test" }.keys
+        #expect(Set(validatedOnce.keys) == Set(pool) && validatedOnce.values.allSatisfy { $0 == 1 })
+        #expect(FileManager.default.fileExists(atPath: folder + "/best.vision"))
+        let bad = try CLI.run(["train", digits, "--folds", "1", "--output", folder + "2"])
+        #expect(bad.status != 0 && bad.standardError.contains("--folds must be between 2 and 100, got 1"))
+    }
+}

@@ -183,22 +183,6 @@ public final class Tuner {
         return split
     }
 
-    /// The split of fold `fold` of `folds`: train + val dealt into folds (stratified), this one
-    /// validating; the test split untouched.
-    static func foldSplit(_ split: SplitDefinition, dataset: Dataset, fold: Int, folds: Int) throws -> SplitDefinition {
-        let pooled = try split.assignments(for: dataset)
-        let pool = zip(dataset.items, pooled).filter { $0.1 != .test }.map(\.0)
-        let poolDataset = try Dataset(root: dataset.root, source: dataset.source, classes: dataset.classes, items: pool)
-        let assignment = try Splitter.kFold(poolDataset, folds: folds, seed: split.seed)
-        let foldOf = Dictionary(zip(pool.map(\.relativePath), assignment), uniquingKeysWith: { first, _ in first })
-        var copy = split
-        copy.entries = split.entries.map { entry in
-            guard entry.split != .test, let index = foldOf[entry.path] else { return entry }
-            return SplitDefinition.Entry(path: entry.path, label: entry.label, split: index == fold ? .val : .train)
-        }
-        return copy
-    }
-
     func trialFolder(_ id: Int, fold: Int?) -> String {
         path(String(format: "trials/%04d", id)) + (fold.map { "/fold-\($0 + 1)" } ?? "")
     }
@@ -221,7 +205,7 @@ public final class Tuner {
             for fold in 0..<(specification.folds ?? 1) {
                 var request = TrainingSetup.Request(
                     root: root, configuration: configuration, output: trialFolder(trial.id, fold: specification.folds == nil ? nil : fold))
-                request.split = try specification.folds.map { try Self.foldSplit(split, dataset: dataset, fold: fold, folds: $0) } ?? split
+                request.split = try specification.folds.map { try split.fold(fold, of: $0, dataset: dataset) } ?? split
                 request.finalTest = false
                 request.limits = decodeLimits
                 request.configuration.output = request.output

@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // MARK: The C edge: system libraries from Debian and the few lines of C that own setjmp.
@@ -127,6 +128,18 @@ let package = Package(
         ),
 
         // MARK: Serving: the HTTP service (Hummingbird), micro-batching, limits and metrics.
+        // ONNX export: the graph a traced forward pass gives, as ONNX protobuf. Generated/onnx.pb.swift
+        // comes from Generated/onnx.proto through protoc-gen-swift once (scripts/generate-onnx-proto.sh);
+        // builds only compile it.
+        .target(
+            name: "VisionONNX",
+            dependencies: [
+                "VisionTensor", "VisionNN", "VisionModelAPI",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            path: "Sources/VisionONNX",
+            exclude: ["Generated/onnx.proto"]
+        ),
         .target(
             name: "VisionServe",
             dependencies: [
@@ -146,7 +159,7 @@ let package = Package(
             name: "vision",
             dependencies: [
                 "VisionImage", "VisionTensor", "VisionNN", "VisionData", "VisionWorkflow", "VisionModelAPI", "VisionMetricAPI",
-                "VisionModels", "VisionMetrics", "VisionYAMLModels", "VisionServe",
+                "VisionModels", "VisionMetrics", "VisionYAMLModels", "VisionServe", "VisionONNX",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -229,6 +242,14 @@ let package = Package(
             name: "VisionFuzzTests",
             dependencies: ["VisionFuzzTargets", "VisionTestSupport"],
             path: "Tests/VisionFuzzTests"
+        ),
+        .testTarget(
+            name: "VisionONNXTests",
+            dependencies: [
+                "VisionONNX", "VisionModels", "VisionModelAPI", "VisionYAMLModels", "VisionNN", "VisionTensor", "VisionTestSupport",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            path: "Tests/VisionONNXTests"
         ),
         .testTarget(
             name: "VisionCLITests",

@@ -21,7 +21,11 @@ open class Module {
     /// The forward pass. Layers override it.
     open func forward(_ x: Tensor) throws -> Tensor { x }
 
-    public func callAsFunction(_ x: Tensor) throws -> Tensor { try forward(x) }
+    public func callAsFunction(_ x: Tensor) throws -> Tensor {
+        // While a model is traced for export, the ops it runs are attributed to this layer.
+        guard GraphTrace.isRecording else { return try forward(x) }
+        return try GraphTrace.inside(self) { try forward(x) }
+    }
 
     /// Every parameter under its dotted name, depth-first in registration order.
     public func namedParameters(prefix: String = "") -> [(name: String, tensor: Tensor)] {

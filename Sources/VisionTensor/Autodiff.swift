@@ -30,6 +30,9 @@ func record(
     _ output: Tensor, op: String, inputs: [Tensor],
     backward: @escaping (Tensor, [Bool]) throws(TensorError) -> [Tensor?]
 ) -> Tensor {
+    // Ops without a traced form still show up in an export trace, so that the exporter can
+    // name them (traced ops record with the trace switched off).
+    if let trace = GraphTrace.active { trace.nodes.append(GraphTrace.Node(op: op, inputs: inputs, output: output, attributes: [:], layer: trace.layers.last)) }
     if GradientMode.isEnabled && inputs.contains(where: \.requiresGrad) {
         output.requiresGrad = true
         output.node = Node(op: op, inputs: inputs, backward: backward)

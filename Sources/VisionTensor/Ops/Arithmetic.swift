@@ -72,6 +72,10 @@ private func binary(
 
 /// a + b with broadcasting.
 public func add(_ a: Tensor, _ b: Tensor) throws(TensorError) -> Tensor {
+    try traced("add", inputs: [a, b]) { () throws(TensorError) -> Tensor in try untracedAdd(a, b) }
+}
+
+private func untracedAdd(_ a: Tensor, _ b: Tensor) throws(TensorError) -> Tensor {
     if a.shape == b.shape && a.isBlocked {
         // Residual connections: both sides come from oneDNN ops; stay in their layout.
         let out = try Kernels.added(a, b)
@@ -84,6 +88,10 @@ public func add(_ a: Tensor, _ b: Tensor) throws(TensorError) -> Tensor {
 
 /// a · b elementwise with broadcasting.
 public func multiply(_ a: Tensor, _ b: Tensor) throws(TensorError) -> Tensor {
+    try traced("multiply", inputs: [a, b]) { () throws(TensorError) -> Tensor in try untracedMultiply(a, b) }
+}
+
+private func untracedMultiply(_ a: Tensor, _ b: Tensor) throws(TensorError) -> Tensor {
     let a0 = a.detached(), b0 = b.detached()
     return try binary(a, b, op: "mul", *) { gradient, needs throws(TensorError) in
         let ga: Tensor? = needs[0] ? Broadcast.reduce(try multiply(gradient, b0), to: a.shape) : nil
@@ -94,6 +102,10 @@ public func multiply(_ a: Tensor, _ b: Tensor) throws(TensorError) -> Tensor {
 
 /// x · s for a scalar s.
 public func scaled(_ x: Tensor, by s: Float) -> Tensor {
+    (try? traced("scale", inputs: [x], ["factor": .float(s)]) { () throws(TensorError) -> Tensor in untracedScaled(x, by: s) }) ?? untracedScaled(x, by: s)
+}
+
+private func untracedScaled(_ x: Tensor, by s: Float) -> Tensor {
     let out = Tensor(zeros: x.shape)
     let source = x.pointer, target = out.pointer
     for i in 0..<x.count { target[i] = source[i] * s }

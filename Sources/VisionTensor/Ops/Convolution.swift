@@ -1,5 +1,4 @@
-/// 2-D convolution of NCHW `x` with OIHW `weight` (O, I/groups, kH, kW) and optional bias [O].
-public func conv2d(
+func untracedConv2d(
     _ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0),
     dilation: (Int, Int) = (1, 1), groups: Int = 1
 ) throws(TensorError) -> Tensor {
@@ -58,5 +57,19 @@ enum Convolution {
             g, input: input.pointer, weight: weight.pointer, gradOutput: gradOutput.pointer, gradInput: gradInput?.pointer,
             gradWeight: gradWeight?.pointer, gradBias: gradBias?.pointer)
         return (gradInput, gradWeight, gradBias)
+    }
+}
+
+/// 2-D convolution of NCHW `x` with OIHW `weight` (O, I/groups, kH, kW) and optional bias [O].
+public func conv2d(
+    _ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0),
+    dilation: (Int, Int) = (1, 1), groups: Int = 1
+) throws(TensorError) -> Tensor {
+    try traced(
+        "conv2d", inputs: [x, weight] + (bias.map { [$0] } ?? []),
+        ["stride": .ints([stride.0, stride.1]), "padding": .ints([padding.0, padding.1]), "dilation": .ints([dilation.0, dilation.1]),
+         "groups": .int(groups)]
+    ) { () throws(TensorError) -> Tensor in
+        try untracedConv2d(x, weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
     }
 }

@@ -82,6 +82,13 @@ extension Double {
 
 /// Applies an activation elementwise.
 public func activation(_ x: Tensor, _ kind: Activation) -> Tensor {
+    var attributes: [String: GraphTrace.Attribute] = [:]
+    if case .leakyRelu(let slope) = kind { attributes["slope"] = .float(slope) }
+    // The body cannot throw: the result is always a success.
+    return (try? traced(kind.name, inputs: [x], attributes) { () throws(TensorError) -> Tensor in untracedActivation(x, kind) }) ?? untracedActivation(x, kind)
+}
+
+private func untracedActivation(_ x: Tensor, _ kind: Activation) -> Tensor {
     if ComputeBackend.current == .dnnl, let out = try? DNNLEltwise.forward(kind, x) {
         let x0 = x.detached()
         return record(out, op: kind.name, inputs: [x]) { gradient, _ throws(TensorError) in

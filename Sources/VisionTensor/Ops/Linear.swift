@@ -1,5 +1,4 @@
-/// y = x Wᵀ + b for x [N, in], weight [out, in], bias [out].
-public func linear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil) throws(TensorError) -> Tensor {
+func untracedLinear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil) throws(TensorError) -> Tensor {
     try weight.expectShape([-1, -1], "linear weight (out, in)")
     let (outFeatures, inFeatures) = (weight.shape[0], weight.shape[1])
     try x.expectShape([-1, inFeatures], "linear input (N, \(inFeatures))")
@@ -59,5 +58,12 @@ enum Matmul {
                 c[i * n + j] = sum
             }
         }
+    }
+}
+
+/// y = x Wᵀ + b for x [N, in], weight [out, in], bias [out].
+public func linear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil) throws(TensorError) -> Tensor {
+    try traced("linear", inputs: [x, weight] + (bias.map { [$0] } ?? [])) { () throws(TensorError) -> Tensor in
+        try untracedLinear(x, weight: weight, bias: bias)
     }
 }

@@ -30,6 +30,20 @@ private func batchNorm2d(
     _ x: Tensor, weight: Tensor, bias: Tensor, runningMean: Tensor, runningVariance: Tensor, training: Bool,
     momentum: Float, epsilon: Float, fuseReLU: Bool
 ) throws(TensorError) -> Tensor {
+    try traced(
+        "batchnorm2d", inputs: [x, weight, bias, runningMean, runningVariance],
+        ["epsilon": .float(epsilon), "relu": .int(fuseReLU ? 1 : 0), "training": .int(training ? 1 : 0)]
+    ) { () throws(TensorError) -> Tensor in
+        try untracedBatchNorm2d(
+            x, weight: weight, bias: bias, runningMean: runningMean, runningVariance: runningVariance, training: training, momentum: momentum,
+            epsilon: epsilon, fuseReLU: fuseReLU)
+    }
+}
+
+private func untracedBatchNorm2d(
+    _ x: Tensor, weight: Tensor, bias: Tensor, runningMean: Tensor, runningVariance: Tensor, training: Bool,
+    momentum: Float, epsilon: Float, fuseReLU: Bool
+) throws(TensorError) -> Tensor {
     try x.expectShape([-1, -1, -1, -1], "batchnorm2d input (N, C, H, W)")
     let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
     for (name, tensor) in [("weight", weight), ("bias", bias), ("running_mean", runningMean), ("running_var", runningVariance)] {

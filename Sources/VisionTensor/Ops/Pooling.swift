@@ -1,5 +1,12 @@
 /// Max pooling (padding acts as -inf; floor mode).
 public func maxPool2d(_ x: Tensor, kernel: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0)) throws(TensorError) -> Tensor {
+    let s = stride ?? kernel
+    return try traced(
+        "maxpool2d", inputs: [x], ["kernel": .ints([kernel.0, kernel.1]), "stride": .ints([s.0, s.1]), "padding": .ints([padding.0, padding.1])]
+    ) { () throws(TensorError) -> Tensor in try untracedMaxPool2d(x, kernel: kernel, stride: stride, padding: padding) }
+}
+
+private func untracedMaxPool2d(_ x: Tensor, kernel: (Int, Int), stride: (Int, Int)?, padding: (Int, Int)) throws(TensorError) -> Tensor {
     let g = try poolingGeometry(x, kernel: kernel, stride: stride ?? kernel, padding: padding, op: "maxpool2d")
     if ComputeBackend.current == .dnnl { return try dnnlPool(x, g, .max, op: "maxpool2d") }
     let out = Tensor(zeros: g.outputShape)
@@ -17,6 +24,16 @@ public func maxPool2d(_ x: Tensor, kernel: (Int, Int), stride: (Int, Int)? = nil
 /// Average pooling; `countIncludePad` divides by the whole window, else by the cells inside.
 public func avgPool2d(_ x: Tensor, kernel: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0),
                       countIncludePad: Bool = true) throws(TensorError) -> Tensor {
+    let s = stride ?? kernel
+    return try traced(
+        "avgpool2d", inputs: [x],
+        ["kernel": .ints([kernel.0, kernel.1]), "stride": .ints([s.0, s.1]), "padding": .ints([padding.0, padding.1]),
+         "count_include_pad": .int(countIncludePad ? 1 : 0)]
+    ) { () throws(TensorError) -> Tensor in try untracedAvgPool2d(x, kernel: kernel, stride: stride, padding: padding, countIncludePad: countIncludePad) }
+}
+
+private func untracedAvgPool2d(_ x: Tensor, kernel: (Int, Int), stride: (Int, Int)?, padding: (Int, Int),
+                               countIncludePad: Bool) throws(TensorError) -> Tensor {
     let g = try poolingGeometry(x, kernel: kernel, stride: stride ?? kernel, padding: padding, op: "avgpool2d")
     if ComputeBackend.current == .dnnl { return try dnnlPool(x, g, .average(includePadding: countIncludePad), op: "avgpool2d") }
     let out = Tensor(zeros: g.outputShape)
@@ -31,6 +48,12 @@ public func avgPool2d(_ x: Tensor, kernel: (Int, Int), stride: (Int, Int)? = nil
 /// Adaptive average pooling to `outputSize`, with PyTorch's windows:
 /// start = floor(i·H/out), end = ceil((i+1)·H/out).
 public func adaptiveAvgPool2d(_ x: Tensor, outputSize: (Int, Int)) throws(TensorError) -> Tensor {
+    try traced("adaptive_avgpool2d", inputs: [x], ["output_size": .ints([outputSize.0, outputSize.1])]) { () throws(TensorError) -> Tensor in
+        try untracedAdaptiveAvgPool2d(x, outputSize: outputSize)
+    }
+}
+
+private func untracedAdaptiveAvgPool2d(_ x: Tensor, outputSize: (Int, Int)) throws(TensorError) -> Tensor {
     try x.expectShape([-1, -1, -1, -1], "adaptive_avgpool2d input (N, C, H, W)")
     guard outputSize.0 > 0, outputSize.1 > 0 else {
         throw .invalidArgument(op: "adaptive_avgpool2d", detail: "expected a positive output size")

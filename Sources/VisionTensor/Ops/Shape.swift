@@ -2,6 +2,10 @@ import CDNNL
 
 /// The same values under a new shape (one dimension may be -1: inferred).
 public func reshape(_ x: Tensor, _ newShape: [Int]) throws(TensorError) -> Tensor {
+    try traced("reshape", inputs: [x], ["shape": .ints(newShape)]) { () throws(TensorError) -> Tensor in try untracedReshape(x, newShape) }
+}
+
+private func untracedReshape(_ x: Tensor, _ newShape: [Int]) throws(TensorError) -> Tensor {
     var shape = newShape
     let known = shape.filter { $0 != -1 }.reduce(1, *)
     if let inferred = shape.firstIndex(of: -1) {
@@ -29,6 +33,12 @@ public func flatten(_ x: Tensor, from startDimension: Int = 1) throws(TensorErro
 
 /// Joins tensors along `dimension`; all other dimensions must agree.
 public func concat(_ tensors: [Tensor], dimension: Int) throws(TensorError) -> Tensor {
+    try traced("concat", inputs: tensors, ["dimension": .int(dimension)]) { () throws(TensorError) -> Tensor in
+        try untracedConcat(tensors, dimension: dimension)
+    }
+}
+
+private func untracedConcat(_ tensors: [Tensor], dimension: Int) throws(TensorError) -> Tensor {
     guard let first = tensors.first else { throw .invalidArgument(op: "concat", detail: "expected at least one tensor") }
     guard dimension >= 0, dimension < first.rank else {
         throw .invalidArgument(op: "concat", detail: "dimension \(dimension) out of range for rank \(first.rank)")
@@ -77,6 +87,12 @@ public func concat(_ tensors: [Tensor], dimension: Int) throws(TensorError) -> T
 /// ResNet's parameter-free "option A" shortcut: keep every `stride`-th row and column, then add
 /// `padBefore` and `padAfter` zero channels.
 public func subsampleAndPadChannels(_ x: Tensor, stride: Int, padBefore: Int, padAfter: Int) throws(TensorError) -> Tensor {
+    try traced("shortcut", inputs: [x], ["stride": .int(stride), "pad_before": .int(padBefore), "pad_after": .int(padAfter)]) {
+        () throws(TensorError) -> Tensor in try untracedSubsampleAndPadChannels(x, stride: stride, padBefore: padBefore, padAfter: padAfter)
+    }
+}
+
+private func untracedSubsampleAndPadChannels(_ x: Tensor, stride: Int, padBefore: Int, padAfter: Int) throws(TensorError) -> Tensor {
     try x.expectShape([-1, -1, -1, -1], "shortcut")
     guard stride > 0, padBefore >= 0, padAfter >= 0 else {
         throw .invalidArgument(op: "shortcut", detail: "expected a positive stride and non-negative padding")

@@ -2,6 +2,10 @@ import Foundation
 
 /// Softmax along `dimension`.
 public func softmax(_ x: Tensor, dimension: Int = 1) throws(TensorError) -> Tensor {
+    try traced("softmax", inputs: [x], ["dimension": .int(dimension)]) { () throws(TensorError) -> Tensor in try untracedSoftmax(x, dimension: dimension) }
+}
+
+private func untracedSoftmax(_ x: Tensor, dimension: Int) throws(TensorError) -> Tensor {
     let (outer, size, inner) = try split(x, dimension, op: "softmax")
     let out = Tensor(zeros: x.shape)
     softmaxKernel(x.pointer, out.pointer, outer, size, inner, log: false)

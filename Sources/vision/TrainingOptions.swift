@@ -119,6 +119,12 @@ struct TrainingOptions: ParsableArguments {
     @Option(name: .customLong("target-precision"), help: "With --positive-class or --good-class: the defect precision the stored threshold must reach.")
     var targetPrecision: Double?
 
+    @Option(help: "With --init-from a plain state_dict (.safetensors): false loads the tensors that fit and leaves the rest at initialisation (listed). [default: true]")
+    var strict: Bool?
+
+    @Option(name: .customLong("freeze-backbone-epochs"), help: "Fine-tuning: train only the head for this many epochs, then the whole network.")
+    var freezeBackboneEpochs: Int?
+
     /// The flags given, in the configuration's vocabulary: one line per option.
     var overrides: PluginConfiguration {
         var o: PluginConfiguration = [:]
@@ -138,6 +144,8 @@ struct TrainingOptions: ParsableArguments {
         o["resize"] = resize.map { .string($0.rawValue) }
         o["crop_fraction"] = cropFraction.map(JSONValue.double)
         o["flip"] = flip.map(JSONValue.bool)
+        o["strict"] = strict.map(JSONValue.bool)
+        o["freeze_backbone_epochs"] = freezeBackboneEpochs.map(JSONValue.int)
         o["crop_padding"] = cropPadding.map(JSONValue.int)
         o["class_weights"] = classWeights.map { .string($0.rawValue) }
         o["balanced_sampling"] = balancedSampling.map(JSONValue.bool)

@@ -12,7 +12,7 @@ struct Vision: ParsableCommand {
             Start with `vision decode` to check that your images read as you expect.
             """,
         version: version,
-        subcommands: [DecodeCommand.self, TrainCommand.self, TuneCommand.self, EvaluateCommand.self, InferCommand.self, InspectCommand.self, BenchCommand.self, MetricsCommand.self, ModelsCommand.self, DataCommand.self, ServeCommand.self, DriftCommand.self, ExplainCommand.self, ExportCommand.self]
+        subcommands: [DecodeCommand.self, TrainCommand.self, TuneCommand.self, EvaluateCommand.self, InferCommand.self, InspectCommand.self, BenchCommand.self, MetricsCommand.self, ModelsCommand.self, DataCommand.self, ServeCommand.self, DriftCommand.self, ExplainCommand.self, ExportCommand.self, ImportCommand.self]
     )
 
     static func main() {

@@ -73,6 +73,11 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable, StrictDecodab
     public var goodClass: String?
     public var targetRecall: Double?
     public var targetPrecision: Double?
+    /// `init_from` a plain state_dict (safetensors): every tensor must fit (true), or load
+    /// what fits and leave the rest at initialisation (false).
+    public var strict = true
+    /// Fine-tuning: train only the head for this many epochs, then everything.
+    public var freezeBackboneEpochs = 0
     public var trainFraction = 0.8
     public var valFraction = 0.1
     public var testFraction = 0.1
@@ -90,6 +95,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable, StrictDecodab
         case testFraction = "test_fraction", output
         case augmentPreset = "augment_preset", augment
         case positiveClass = "positive_class", goodClass = "good_class", targetRecall = "target_recall", targetPrecision = "target_precision"
+        case strict, freezeBackboneEpochs = "freeze_backbone_epochs"
     }
 
     public static let allowedKeys = CodingKeys.allCases.map(\.stringValue)
@@ -133,6 +139,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable, StrictDecodab
         }
         try require(model.isEmpty == false, "model", "a model name or file", model)
         try require((1...1_000_000).contains(epochs), "epochs", "a positive integer (at most 1000000)", epochs)
+        try require((0...1_000_000).contains(freezeBackboneEpochs), "freeze_backbone_epochs", "an integer ≥ 0", freezeBackboneEpochs)
         try require((1...1_000_000).contains(batchSize), "batch_size", "a positive integer (at most 1000000)", batchSize)
         try require(lr > 0 && lr.isFinite, "lr", "a positive number", lr)
         try require(momentum >= 0 && momentum < 1, "momentum", "a number in [0, 1)", momentum)

@@ -38,7 +38,24 @@ public struct TrainingLoop {
     /// and `stop` whether a callback ended training during the epoch.
     func trainEpoch(_ epoch: Int) throws -> (record: EpochRecord, stop: Bool) {
         let c = run.configuration, model = run.model
+        if c.freezeBackboneEpochs > 0 {
+            // Fine-tuning: the head alone first, so that a fresh head does not wreck the features.
+            model.unfreeze()
+            if epoch <= c.freezeBackboneEpochs {
+                for (name, _) in model.featureChildren { model.freeze(matching: name + ".") }
+            }
+            if epoch == 1 || epoch == c.freezeBackboneEpochs + 1 {
+                run.log(epoch <= c.freezeBackboneEpochs
+                    ? "\(c.freezeBackboneEpochs == 1 ? "epoch 1" : "epochs 1–\(c.freezeBackboneEpochs)"): the backbone is frozen; only the head trains"
+                    : "epoch \(epoch): the backbone is unfrozen; the whole network trains")
+            }
+        }
         let parameters = model.trainableParameters
+        let trainable = Set(parameters.map(ObjectIdentifier.init))
+        for (_, parameter) in model.namedParameters() where !trainable.contains(ObjectIdentifier(parameter)) {
+            parameter.requiresGrad = false
+            parameter.grad = nil
+        }
         model.train()
         let clock = ContinuousClock()
         let start = clock.now

@@ -60,7 +60,9 @@ public enum TrainingSetup {
         // Resuming and fine-tuning both start from saved weights, with that model's architecture
         // and preprocessing.
         let resumed = request.resume ? try SavedModel.read(lastPath) : nil
-        let initial = try resumed ?? c.initFrom.map { path throws -> (SafeTensors, SavedModelMetadata) in try SavedModel.read(path) }
+        let initial = try resumed ?? c.initFrom.map { path throws -> (SafeTensors, SavedModelMetadata) in
+            try initialWeights(path, c, chosen: request.modelChosen, models: models, log: log)
+        }
         if let (weights, saved) = initial {
             let source = request.resume ? lastPath : c.initFrom ?? ""
             try saved.checkSizes(path: source)
@@ -182,6 +184,34 @@ public enum TrainingSetup {
             log("input size: \(ImageSize(size)) (\(reason); --image-size chooses otherwise)")
         }
         return p
+    }
+
+    /// The weights `init_from` names: a vision model file, or a plain state_dict from PyTorch,
+    /// torchvision or timm saved as safetensors (built as the named `model`, loaded by name).
+    static func initialWeights(
+        _ path: String, _ c: TrainingConfiguration, chosen: Bool, models: ModelRegistry, log: (String) -> Void
+    ) throws -> (SafeTensors, SavedModelMetadata) {
+        let file: SafeTensors
+        do {
+            file = try SafeTensors.read(contentsOf: path)
+        } catch {
+            return try SavedModel.read(path)  // its own one-line error
+        }
+        guard ForeignWeights.isForeign(file) else { return (file, try SavedModel.metadata(of: file, path: path)) }
+        guard chosen else {
+            throw TrainingError.invalidConfiguration("\(path) is a plain state_dict without vision's metadata: name its architecture with --model")
+        }
+        let plugin = try models.resolve(nameOrPath: c.model)
+        let specification = try models.specification(of: plugin, configuration: c.modelConfig)
+        // The model's default input, or the one asked for (a flatten + linear layer fixes it).
+        var preprocessing = plugin.defaultPreprocessing
+        if let channels = c.channels { preprocessing = preprocessing.adapted(toChannels: channels) }
+        if let size = c.imageSize { preprocessing.inputSize = size.inputSize }
+        if let resize = c.resize { preprocessing.resize = resize }
+        let imported = try ForeignWeights.savedModel(
+            file, path: path, specification: specification, classes: nil, preprocessing: preprocessing, training: c, strict: c.strict,
+            models: models, log: log)
+        return (imported.weights, imported.metadata)
     }
 
     /// Saved weights fit the input they were trained at: an input option that says otherwise is

@@ -16,6 +16,8 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable, StrictDecodab
         case none
         /// Inverse class frequency on the train split, n / (k · n_c), for imbalanced data.
         case auto
+        /// The square root of those: rare classes count more, without drowning the common one.
+        case sqrt
     }
 
     /// A registered model name or a model definition file (YAML).

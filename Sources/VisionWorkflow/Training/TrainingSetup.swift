@@ -121,7 +121,12 @@ public enum TrainingSetup {
         let model = try makeModel(
             specification, plugin: plugin, dataset: dataset, preprocessing: preprocessing, resumed: resumed, initial: initial, c: c,
             output: output, models: models, log: log)
-        let lossWeights = c.classWeights == .auto ? TrainingStatistics.inverseFrequencyWeights(trainItems, classes: dataset.classes.count) : nil
+        let inverse = TrainingStatistics.inverseFrequencyWeights(trainItems, classes: dataset.classes.count)
+        let lossWeights: [Float]? = switch c.classWeights {
+        case .none: nil
+        case .auto: inverse
+        case .sqrt: inverse.map { $0.squareRoot() }
+        }
         if let lossWeights {
             log("class weights: " + zip(dataset.classes, lossWeights).map { "\($0) \(String(format: "%.2f", $1))" }.joined(separator: ", "))
         }

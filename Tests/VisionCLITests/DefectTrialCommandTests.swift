@@ -58,6 +58,28 @@ import VisionTestSupport
         #expect(missing.status == 1 && missing.standardOutput.contains("0 explained, 1 failed"))
     }
 
+    @Test func imbalancedDataGetsWeightsAndTheSquareRootOption() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        let root = folder + "/parts"
+        try SyntheticDefects.write(to: root, perClass: 40)
+        // 40 good parts, 10 defects: 4× imbalance.
+        for index in 10..<40 { try FileManager.default.removeItem(atPath: root + String(format: "/defect/%03d.png", index)) }
+        func weights(_ extra: [String]) throws -> [String: Double] {
+            let run = try CLI.run(["train", root, "--model", "defectnet", "--epochs", "1", "--batch-size", "8", "--output", folder + "/run-\(extra.count)"] + extra)
+            #expect(run.status == 0, "\(run.standardError)")
+            let line = try #require(run.lines.first { $0.hasPrefix("class weights: ") }, "\(run.standardOutput)")
+            var out: [String: Double] = [:]
+            for part in line.dropFirst("class weights: ".count).split(separator: ",") {
+                let pair = part.split(separator: " ")
+                out[String(pair[0])] = Double(pair[1])
+            }
+            return out
+        }
+        let inverse = try weights([]), root2 = try weights(["--class-weights", "sqrt"])
+        #expect(inverse.keys.sorted() == ["defect", "good"] && (inverse["defect"] ?? 0) > 2 * (inverse["good"] ?? 0))
+        for (name, value) in inverse { #expect(abs((root2[name] ?? 0) - value.squareRoot()) < 0.01, "\(name)") }
+    }
+
     @Test func modelsWithoutFeatureMapsCannotBeExplained() throws {
         let folder = try Fixtures.temporaryDirectory()
         let digits = Fixtures.path("datasets/digits")

@@ -125,6 +125,9 @@ struct TrainingOptions: ParsableArguments {
     @Option(name: .customLong("freeze-backbone-epochs"), help: "Fine-tuning: train only the head for this many epochs, then the whole network.")
     var freezeBackboneEpochs: Int?
 
+    @Option(name: .customLong("backbone-lr-scale"), help: "Fine-tuning: the backbone learns at this fraction of the learning rate (e.g. 0.1); the head at the full rate. [default: 1]")
+    var backboneLrScale: Double?
+
     /// The flags given, in the configuration's vocabulary: one line per option.
     var overrides: PluginConfiguration {
         var o: PluginConfiguration = [:]
@@ -146,6 +149,7 @@ struct TrainingOptions: ParsableArguments {
         o["flip"] = flip.map(JSONValue.bool)
         o["strict"] = strict.map(JSONValue.bool)
         o["freeze_backbone_epochs"] = freezeBackboneEpochs.map(JSONValue.int)
+        o["backbone_lr_scale"] = backboneLrScale.map(JSONValue.double)
         o["crop_padding"] = cropPadding.map(JSONValue.int)
         o["class_weights"] = classWeights.map { .string($0.rawValue) }
         o["balanced_sampling"] = balancedSampling.map(JSONValue.bool)

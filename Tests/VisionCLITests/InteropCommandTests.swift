@@ -21,6 +21,10 @@ import VisionTestSupport
         return (tensors, header["__metadata__"] as? [String: String] ?? [:], header)
     }
 
+    static func floats(_ bytes: [UInt8]) -> [Float] {
+        bytes.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+    }
+
     /// The same tensors without vision's metadata: what `safetensors.torch.save_file(state_dict)` writes.
     static func plainStateDict(from model: String, to path: String) throws {
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: model)))
@@ -79,6 +83,19 @@ import VisionTestSupport
         let before = try Self.read(plain).tensors, after = try Self.read(folder + "/frozen/last.vision").tensors
         for name in ["conv1.weight", "conv2.bias", "fc1.weight"] { #expect(after[name] == before[name], "\(name)") }
         #expect(after["fc2.weight"] != before["fc2.weight"])
+        // --backbone-lr-scale: the backbone barely moves, the head learns at the full rate.
+        let scaled = try CLI.run([
+            "train", Self.digits, "--model", "lenet", "--image-size", "8", "--init-from", plain, "--epochs", "1", "--backbone-lr-scale", "0.000001",
+            "--output", folder + "/scaled",
+        ])
+        #expect(scaled.status == 0, "\(scaled.standardError)")
+        let moved = try Self.read(folder + "/scaled/last.vision").tensors
+        func largestChange(_ name: String) -> Float {
+            let a = Self.floats(before[name] ?? []), b = Self.floats(moved[name] ?? [])
+            return a.count == b.count && !a.isEmpty ? zip(a, b).map { abs($0 - $1) }.max() ?? 0 : .infinity
+        }
+        #expect(largestChange("conv1.weight") < 1e-5 && largestChange("fc1.weight") < 1e-5)
+        #expect(largestChange("fc2.weight") > 1e-3)
         let unnamed = try CLI.run(["train", Self.digits, "--init-from", plain, "--epochs", "1", "--output", folder + "/unnamed"])
         #expect(unnamed.status != 0 && unnamed.standardError.contains("is a plain state_dict without vision's metadata: name its architecture with --model"))
     }

@@ -80,6 +80,9 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable, StrictDecodab
     public var strict = true
     /// Fine-tuning: train only the head for this many epochs, then everything.
     public var freezeBackboneEpochs = 0
+    /// Fine-tuning: the backbone's learning rate is the schedule's times this (the head's is the
+    /// schedule's), so that pretrained features move less than the new head.
+    public var backboneLrScale = 1.0
     public var trainFraction = 0.8
     public var valFraction = 0.1
     public var testFraction = 0.1
@@ -97,7 +100,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable, StrictDecodab
         case testFraction = "test_fraction", output
         case augmentPreset = "augment_preset", augment
         case positiveClass = "positive_class", goodClass = "good_class", targetRecall = "target_recall", targetPrecision = "target_precision"
-        case strict, freezeBackboneEpochs = "freeze_backbone_epochs"
+        case strict, freezeBackboneEpochs = "freeze_backbone_epochs", backboneLrScale = "backbone_lr_scale"
     }
 
     public static let allowedKeys = CodingKeys.allCases.map(\.stringValue)
@@ -141,6 +144,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable, StrictDecodab
         }
         try require(model.isEmpty == false, "model", "a model name or file", model)
         try require((1...1_000_000).contains(epochs), "epochs", "a positive integer (at most 1000000)", epochs)
+        try require(backboneLrScale > 0 && backboneLrScale <= 1, "backbone_lr_scale", "a number in (0, 1]", backboneLrScale)
         try require((0...1_000_000).contains(freezeBackboneEpochs), "freeze_backbone_epochs", "an integer ≥ 0", freezeBackboneEpochs)
         try require((1...1_000_000).contains(batchSize), "batch_size", "a positive integer (at most 1000000)", batchSize)
         try require(lr > 0 && lr.isFinite, "lr", "a positive number", lr)

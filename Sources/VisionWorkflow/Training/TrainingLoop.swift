@@ -82,7 +82,17 @@ public struct TrainingLoop {
                 throw TrainingError.nonFiniteLoss(epoch: epoch, step: run.step, lastGood: epoch > 1 ? run.path("last.vision") : nil)
             }
             try backward(loss)
-            try run.optimizer.step(parameters)
+            if c.backboneLrScale < 1 {
+                // The head at the schedule's rate, the backbone at a fraction of it.
+                let head = Set(model.head.namedParameters().map { ObjectIdentifier($0.tensor) })
+                let rate = run.optimizer.learningRate
+                try run.optimizer.step(parameters.filter { head.contains(ObjectIdentifier($0)) })
+                run.optimizer.learningRate = rate * Float(c.backboneLrScale)
+                try run.optimizer.step(parameters.filter { !head.contains(ObjectIdentifier($0)) })
+                run.optimizer.learningRate = rate
+            } else {
+                try run.optimizer.step(parameters)
+            }
             let k = logits.shape[1], values = logits.scalars
             let predicted = (0..<batch.count).map { Predictions.argmax(values[($0 * k)..<(($0 + 1) * k)]) }
             try accuracy.update(predictions: predicted, scores: nil, targets: batch.labels)

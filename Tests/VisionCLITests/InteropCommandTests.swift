@@ -115,3 +115,20 @@ import VisionTestSupport
         #expect(bad.status != 0 && bad.standardError.contains("--batch must be 'dynamic' or a positive size, got 'zero'"))
     }
 }
+
+/// Model files written before a training key existed still load: every key added later is
+/// optional in the configuration a file carries.
+@Suite struct EarlierModelFileTests {
+    @Test func aFileWithoutTheNewerTrainingKeysEvaluatesExportsAndExplains() throws {
+        let model = Fixtures.path("models/earlier/lenet-digits-8px.vision")
+        let digits = Fixtures.path("datasets/digits")
+        let evaluate = try CLI.run(["evaluate", model, digits, "--split", "all", "--json"])
+        #expect(evaluate.status == 0, "\(evaluate.standardError)")
+        #expect((try WorkflowCommandTests.json(evaluate.standardOutput)["accuracy"] as? Double ?? 0) > 0.3)
+        let folder = try Fixtures.temporaryDirectory()
+        #expect(try CLI.run(["export", model, "--output", folder + "/m.onnx"]).status == 0)
+        #expect(try CLI.run(["explain", model, digits + "/3/0003.png", "--save-to", folder]).status == 0)
+        let tune = try CLI.run(["train", digits, "--init-from", model, "--epochs", "1", "--output", folder + "/run"])
+        #expect(tune.status == 0, "\(tune.standardError)")
+    }
+}

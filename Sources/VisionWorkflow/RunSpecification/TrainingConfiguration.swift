@@ -75,14 +75,19 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable, StrictDecodab
     public var goodClass: String?
     public var targetRecall: Double?
     public var targetPrecision: Double?
-    /// `init_from` a plain state_dict (safetensors): every tensor must fit (true), or load
-    /// what fits and leave the rest at initialisation (false).
-    public var strict = true
-    /// Fine-tuning: train only the head for this many epochs, then everything.
-    public var freezeBackboneEpochs = 0
+    /// `init_from` a plain state_dict (safetensors): every tensor must fit (true, the default),
+    /// or load what fits and leave the rest at initialisation (false). Optional, like every key
+    /// added after the first model files, so that those files still decode.
+    public var strict: Bool?
+    /// Fine-tuning: train only the head for this many epochs, then everything (default 0).
+    public var freezeBackboneEpochs: Int?
     /// Fine-tuning: the backbone's learning rate is the schedule's times this (the head's is the
-    /// schedule's), so that pretrained features move less than the new head.
-    public var backboneLrScale = 1.0
+    /// schedule's), so that pretrained features move less than the new head (default 1).
+    public var backboneLrScale: Double?
+
+    var strictLoading: Bool { strict ?? true }
+    var frozenEpochs: Int { freezeBackboneEpochs ?? 0 }
+    var backboneRateScale: Double { backboneLrScale ?? 1 }
     public var trainFraction = 0.8
     public var valFraction = 0.1
     public var testFraction = 0.1
@@ -144,8 +149,8 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable, StrictDecodab
         }
         try require(model.isEmpty == false, "model", "a model name or file", model)
         try require((1...1_000_000).contains(epochs), "epochs", "a positive integer (at most 1000000)", epochs)
-        try require(backboneLrScale > 0 && backboneLrScale <= 1, "backbone_lr_scale", "a number in (0, 1]", backboneLrScale)
-        try require((0...1_000_000).contains(freezeBackboneEpochs), "freeze_backbone_epochs", "an integer ≥ 0", freezeBackboneEpochs)
+        try require(backboneRateScale > 0 && backboneRateScale <= 1, "backbone_lr_scale", "a number in (0, 1]", backboneRateScale)
+        try require((0...1_000_000).contains(frozenEpochs), "freeze_backbone_epochs", "an integer ≥ 0", frozenEpochs)
         try require((1...1_000_000).contains(batchSize), "batch_size", "a positive integer (at most 1000000)", batchSize)
         try require(lr > 0 && lr.isFinite, "lr", "a positive number", lr)
         try require(momentum >= 0 && momentum < 1, "momentum", "a number in [0, 1)", momentum)

@@ -38,15 +38,15 @@ public struct TrainingLoop {
     /// and `stop` whether a callback ended training during the epoch.
     func trainEpoch(_ epoch: Int) throws -> (record: EpochRecord, stop: Bool) {
         let c = run.configuration, model = run.model
-        if c.freezeBackboneEpochs > 0 {
+        if c.frozenEpochs > 0 {
             // Fine-tuning: the head alone first, so that a fresh head does not wreck the features.
             model.unfreeze()
-            if epoch <= c.freezeBackboneEpochs {
+            if epoch <= c.frozenEpochs {
                 for (name, _) in model.featureChildren { model.freeze(matching: name + ".") }
             }
-            if epoch == 1 || epoch == c.freezeBackboneEpochs + 1 {
-                run.log(epoch <= c.freezeBackboneEpochs
-                    ? "\(c.freezeBackboneEpochs == 1 ? "epoch 1" : "epochs 1–\(c.freezeBackboneEpochs)"): the backbone is frozen; only the head trains"
+            if epoch == 1 || epoch == c.frozenEpochs + 1 {
+                run.log(epoch <= c.frozenEpochs
+                    ? "\(c.frozenEpochs == 1 ? "epoch 1" : "epochs 1–\(c.frozenEpochs)"): the backbone is frozen; only the head trains"
                     : "epoch \(epoch): the backbone is unfrozen; the whole network trains")
             }
         }
@@ -82,12 +82,12 @@ public struct TrainingLoop {
                 throw TrainingError.nonFiniteLoss(epoch: epoch, step: run.step, lastGood: epoch > 1 ? run.path("last.vision") : nil)
             }
             try backward(loss)
-            if c.backboneLrScale < 1 {
+            if c.backboneRateScale < 1 {
                 // The head at the schedule's rate, the backbone at a fraction of it.
                 let head = Set(model.head.namedParameters().map { ObjectIdentifier($0.tensor) })
                 let rate = run.optimizer.learningRate
                 try run.optimizer.step(parameters.filter { head.contains(ObjectIdentifier($0)) })
-                run.optimizer.learningRate = rate * Float(c.backboneLrScale)
+                run.optimizer.learningRate = rate * Float(c.backboneRateScale)
                 try run.optimizer.step(parameters.filter { !head.contains(ObjectIdentifier($0)) })
                 run.optimizer.learningRate = rate
             } else {

@@ -214,7 +214,7 @@ public enum TrainingSetup {
         if let size = c.imageSize { preprocessing.inputSize = size.inputSize }
         if let resize = c.resize { preprocessing.resize = resize }
         let imported = try ForeignWeights.savedModel(
-            file, path: path, specification: specification, classes: nil, preprocessing: preprocessing, training: c, strict: c.strict,
+            file, path: path, specification: specification, classes: nil, preprocessing: preprocessing, training: c, strict: c.strictLoading,
             models: models, log: log)
         return (imported.weights, imported.metadata)
     }

@@ -20,5 +20,11 @@ echo
 echo "== 4. Predict a few files with it"
 $vision infer "$run/best.vision" "$data/3/0003.png" "$data/7/0007.png" "$data/9/0009.png" --top-k 2
 echo
+echo "== 5. Where it looked: Grad-CAM heat maps over the same files"
+$vision explain "$run/best.vision" "$data/3/0003.png" "$data/7/0007.png" --save-to "$run/heat"
+echo
+echo "== 6. Export it for ONNX Runtime and friends (normalisation and softmax in the graph)"
+$vision export "$run/best.vision" --format onnx --with-preprocessing --with-softmax --output "$run/best.onnx"
+echo
 echo "The model file is $run/best.vision (safetensors: loads in Python with safetensors.numpy.load_file);"
-echo "the per-epoch history is $run/metrics.csv."
+echo "the per-epoch history is $run/metrics.csv; report.html shows curves, the confusion matrix and the mistakes."

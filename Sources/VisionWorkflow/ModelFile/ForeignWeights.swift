@@ -6,7 +6,8 @@ import VisionTensor
 
 /// Weights trained elsewhere: a PyTorch, torchvision or timm `state_dict` saved as safetensors
 /// (`safetensors.torch.save_file(model.state_dict(), "weights.safetensors")`), loaded by name
-/// into a vision model. torchvision's names are vision's for resnet18/34 and mobilenetv2;
+/// into a vision model. torchvision's names are vision's for resnet18/34 and mobilenetv2 (timm's
+/// ResNets share them; timm's mobilenetv2_100 names are mapped);
 /// `module.` (DataParallel) and `model.` prefixes are dropped; batch-norm running statistics
 /// load with the parameters; `num_batches_tracked` is ignored.
 public enum ForeignWeights {
@@ -42,10 +43,51 @@ public enum ForeignWeights {
     /// Whether `file` is a plain state_dict rather than a vision model file.
     public static func isForeign(_ file: SafeTensors) -> Bool { file.metadata[SavedModel.metadataKey] == nil }
 
-    /// The file's name for each of the model's tensors, where it has one.
+    /// The file's name for each of the model's tensors, where it has one: the same name, with
+    /// a `module.` or `model.` prefix, or timm's name for it.
     static func fileName(for name: String, in file: SafeTensors) -> String? {
-        for candidate in [name, "module." + name, "model." + name] where file[candidate] != nil { return candidate }
+        let names = [name] + (timmName(for: name).map { [$0] } ?? [])
+        for base in names {
+            for candidate in [base, "module." + base, "model." + base] where file[candidate] != nil { return candidate }
+        }
         return nil
+    }
+
+    /// timm's `mobilenetv2_100` names for torchvision's (vision's) `mobilenet_v2` ones:
+    /// `features.0.0` ↔ `conv_stem`, `features.K.conv.…` ↔ `blocks.S.I.…` (stages of 1, 2, 3, 4,
+    /// 3, 3, 1 blocks), `features.18` ↔ `conv_head`/`bn2`, `classifier.1` ↔ `classifier`. timm's
+    /// ResNets already use torchvision's names.
+    static func timmName(for name: String) -> String? {
+        let parts = name.split(separator: ".").map(String.init)
+        guard parts.count >= 2 else { return nil }
+        let tail = parts.last ?? ""
+        if parts[0] == "classifier", parts.count == 3, parts[1] == "1" { return "classifier." + tail }
+        guard parts[0] == "features", let block = Int(parts[1]) else { return nil }
+        switch (block, Array(parts.dropFirst(2).dropLast())) {
+        case (0, ["0"]): return "conv_stem." + tail
+        case (0, ["1"]): return "bn1." + tail
+        case (18, ["0"]): return "conv_head." + tail
+        case (18, ["1"]): return "bn2." + tail
+        default: break
+        }
+        let stages = [1, 2, 3, 4, 3, 3, 1]
+        guard (1...17).contains(block), parts.count >= 4, parts[2] == "conv" else { return nil }
+        var (stage, index, remaining) = (0, block - 1, block - 1)
+        while stage < stages.count && remaining >= stages[stage] {
+            remaining -= stages[stage]
+            stage += 1
+        }
+        index = remaining
+        let inner = Array(parts[3..<(parts.count - 1)])
+        let layer: String?
+        if block == 1 {
+            // Depthwise-separable: dw conv, bn, pw conv, bn.
+            layer = ["0.0": "conv_dw", "0.1": "bn1", "1": "conv_pw", "2": "bn2"][inner.joined(separator: ".")]
+        } else {
+            // Inverted residual: pw conv, bn, dw conv, bn, linear pw conv, bn.
+            layer = ["0.0": "conv_pw", "0.1": "bn1", "1.0": "conv_dw", "1.1": "bn2", "2": "conv_pwl", "3": "bn3"][inner.joined(separator: ".")]
+        }
+        return layer.map { "blocks.\(stage).\(index).\($0).\(tail)" }
     }
 
     /// The class count the file's head was trained for: the first dimension of the tensor it

@@ -100,8 +100,14 @@ public enum TrainingSetup {
         let suite = try MetricSuite(registry: metrics, extra: c.metrics + (monitor.metric.map { [$0] } ?? []))
         if valItems.isEmpty && !request.withoutValidation { throw TrainingError.emptySplit("validation") }
 
-        if let saved = initial?.1.preprocessing { try checkGeometry(c, against: saved, savedPath: request.resume ? lastPath : c.initFrom ?? "") }
-        var preprocessing = try initial?.1.preprocessing ?? inputGeometry(
+        if let saved = initial?.1.preprocessing {
+            // Resuming keeps the input; fine-tuning may change its size and resize policy (the
+            // convolutions do not care; a flatten + linear layer fails to load, in one line).
+            try checkGeometry(c, against: saved, savedPath: request.resume ? lastPath : c.initFrom ?? "", sizeMayChange: !request.resume)
+        }
+        var preprocessing = try initial.map { saved in
+            request.resume ? saved.1.preprocessing : fineTuningGeometry(saved.1.preprocessing, c, log: log)
+        } ?? inputGeometry(
             plugin, configuration: specification.configuration, c, sample: ImageSample.of(trainItems, limits: request.limits),
             models: models, log: log)
         // Refuse an input the architecture cannot take before any image is read.
@@ -219,14 +225,29 @@ public enum TrainingSetup {
         return (imported.weights, imported.metadata)
     }
 
+    /// Fine-tuning's input: the saved model's, with the size, resize policy and crop fraction
+    /// the user gives (pretrained at 64 × 64, fine-tuned at 128 × 128); said when it changes.
+    static func fineTuningGeometry(_ saved: Preprocessing, _ c: TrainingConfiguration, log: (String) -> Void) -> Preprocessing {
+        var p = saved
+        if let size = c.imageSize { p.inputSize = size.inputSize }
+        if let resize = c.resize { p.resize = resize }
+        if let fraction = c.cropFraction { p.cropFraction = fraction }
+        if p.inputSize != saved.inputSize {
+            log("input size: \(ImageSize(p.inputSize)) (the saved model was trained at \(ImageSize(saved.inputSize)); its convolutions take either)")
+        }
+        return p
+    }
+
     /// Saved weights fit the input they were trained at: an input option that says otherwise is
     /// an error, not silently ignored.
-    static func checkGeometry(_ c: TrainingConfiguration, against saved: Preprocessing, savedPath: String) throws {
+    static func checkGeometry(_ c: TrainingConfiguration, against saved: Preprocessing, savedPath: String, sizeMayChange: Bool = false) throws {
         var differences: [String] = []
-        if let size = c.imageSize, size.inputSize != saved.inputSize { differences.append("image_size \(size) (saved: \(ImageSize(saved.inputSize)))") }
         if let channels = c.channels, channels != saved.channels { differences.append("channels \(channels) (saved: \(saved.channels))") }
-        if let resize = c.resize, resize != saved.resize { differences.append("resize \(resize.rawValue) (saved: \(saved.resize.rawValue))") }
-        if let fraction = c.cropFraction, fraction != saved.cropFraction { differences.append("crop_fraction \(fraction) (saved: \(saved.cropFraction))") }
+        if !sizeMayChange {
+            if let size = c.imageSize, size.inputSize != saved.inputSize { differences.append("image_size \(size) (saved: \(ImageSize(saved.inputSize)))") }
+            if let resize = c.resize, resize != saved.resize { differences.append("resize \(resize.rawValue) (saved: \(saved.resize.rawValue))") }
+            if let fraction = c.cropFraction, fraction != saved.cropFraction { differences.append("crop_fraction \(fraction) (saved: \(saved.cropFraction))") }
+        }
         guard differences.isEmpty else {
             throw TrainingError.invalidConfiguration(
                 "\(savedPath) was trained with another input: \(differences.joined(separator: ", ")); leave these options out to keep the saved ones")

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The export pass: while `GraphTrace.recording(_:)` runs its body, each op adds one node
 /// (its name, input and output tensors, and the attributes that define it) to the trace, so
 /// that a model's forward pass becomes a graph (ONNX export) without per-model graph code.
@@ -32,12 +34,22 @@ public final class GraphTrace: @unchecked Sendable {
     /// The layers running now, outermost first.
     var layers: [AnyObject] = []
 
-    @TaskLocal static var active: GraphTrace?
+    @TaskLocal static var task: GraphTrace?
+
+    /// Traces in progress anywhere in the process: when none, ops skip the task-local lookup.
+    static let inProgress = Atomic<Int>(0)
+
+    /// This task's trace, if one is being recorded.
+    @inline(__always) static var active: GraphTrace? {
+        inProgress.load(ordering: .relaxed) == 0 ? nil : task
+    }
 
     /// Runs `body` (a forward pass) and returns what it did, op by op.
     public static func recording(_ body: () throws -> Void) rethrows -> GraphTrace {
         let trace = GraphTrace()
-        try $active.withValue(trace) { try body() }
+        inProgress.add(1, ordering: .relaxed)
+        defer { inProgress.subtract(1, ordering: .relaxed) }
+        try $task.withValue(trace) { try body() }
         return trace
     }
 
@@ -55,14 +67,16 @@ public final class GraphTrace: @unchecked Sendable {
 
 /// Runs one op's `body` and, inside a trace, adds it as one node: the ops it calls itself are
 /// not recorded (a fused or composite op is one node).
+/// Inputs and attributes are built only while tracing (ops run millions of times otherwise).
 func traced(
-    _ op: String, inputs: [Tensor], _ attributes: [String: GraphTrace.Attribute] = [:], _ body: () throws(TensorError) -> Tensor
+    _ op: String, inputs: @autoclosure () -> [Tensor], _ attributes: @autoclosure () -> [String: GraphTrace.Attribute] = [:],
+    _ body: () throws(TensorError) -> Tensor
 ) throws(TensorError) -> Tensor {
     guard let trace = GraphTrace.active else { return try body() }
-    let result: Result<Tensor, TensorError> = GraphTrace.$active.withValue(nil) {
+    let result: Result<Tensor, TensorError> = GraphTrace.$task.withValue(nil) {
         do throws(TensorError) { return .success(try body()) } catch { return .failure(error) }
     }
     let out = try result.get()
-    trace.nodes.append(GraphTrace.Node(op: op, inputs: inputs, output: out, attributes: attributes, layer: trace.layers.last))
+    trace.nodes.append(GraphTrace.Node(op: op, inputs: inputs(), output: out, attributes: attributes(), layer: trace.layers.last))
     return out
 }

@@ -25,14 +25,8 @@ public enum MistakeHeatMaps {
             } catch {
                 return [:]  // no feature maps: the same for every image
             }
-            guard var image = try? HeatMapImage.render(input: tensor.values, preprocessing: p, heat: heat, minimumSide: 1) else { continue }
-            let scale = Double(side) / Double(max(image.width, image.height))
-            if scale < 1, let resize = try? Resize(.exact(width: max(1, Int(Double(image.width) * scale)), height: max(1, Int(Double(image.height) * scale)))),
-                case .image(let small)? = try? resize.apply(.image(image), using: &generator)
-            {
-                image = small
-            }
-            out[path] = image
+            guard let image = try? HeatMapImage.render(input: tensor.values, preprocessing: p, heat: heat, minimumSide: 1) else { continue }
+            out[path] = (try? RunReport.shrunk(image, toSide: side)) ?? image
         }
         return out
     }

@@ -172,15 +172,18 @@ public enum RunReport {
     static func thumbnail(_ path: String) -> Result<String, Error> {
         Result {
             let image = try ImageDecoder.decode(contentsOf: path, options: DecodeOptions(layout: .rgb, sizeHint: (96, 96))).image
-            let scale = min(1, 96 / Double(max(image.width, image.height)))
-            var small = image
-            if scale < 1 {
-                let resize = try Resize(.exact(width: max(1, Int(Double(image.width) * scale)), height: max(1, Int(Double(image.height) * scale))))
-                var generator = RandomGenerator(seed: 0)
-                if case .image(let resized) = try resize.apply(.image(image), using: &generator) { small = resized }
-            }
-            return Data(try PNGEncoder.encode(small)).base64EncodedString()
+            return Data(try PNGEncoder.encode(shrunk(image, toSide: 96))).base64EncodedString()
         }
+    }
+
+    /// `image` resized (aspect kept) so that its longer side is at most `side`; as it is when it already fits.
+    static func shrunk(_ image: Image, toSide side: Int) throws -> Image {
+        let scale = Double(side) / Double(max(image.width, image.height))
+        guard scale < 1 else { return image }
+        let resize = try Resize(.exact(width: max(1, Int(Double(image.width) * scale)), height: max(1, Int(Double(image.height) * scale))))
+        var generator = RandomGenerator(seed: 0)
+        guard case .image(let resized) = try resize.apply(.image(image), using: &generator) else { return image }
+        return resized
     }
 
     static func escape(_ text: String) -> String {

@@ -58,7 +58,8 @@ public enum CrossValidation {
             results.append(Fold(fold: fold + 1, bestEpoch: result.bestEpoch, figures: record?.validation ?? [:]))
         }
         var mean: [String: Double] = [:], std: [String: Double] = [:]
-        let shared = results.dropFirst().reduce(Set(results.first?.figures.keys ?? [:].keys)) { $0.intersection($1.figures.keys) }
+        // The figures every fold has.
+        let shared = results.map { Set($0.figures.keys) }.reduce(nil as Set<String>?) { $0?.intersection($1) ?? $1 } ?? []
         for key in shared {
             let values = results.compactMap { $0.figures[key] }
             let m = values.reduce(0, +) / Double(values.count)

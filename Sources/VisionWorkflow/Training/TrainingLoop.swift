@@ -52,6 +52,11 @@ public struct TrainingLoop {
         }
         let parameters = model.trainableParameters
         let trainable = Set(parameters.map(ObjectIdentifier.init))
+        // With --backbone-lr-scale: the head's and the backbone's parameters, parted once an epoch.
+        let headIDs = Set(model.head.namedParameters().map { ObjectIdentifier($0.tensor) })
+        let (headParameters, backboneParameters) = c.backboneRateScale < 1
+            ? (parameters.filter { headIDs.contains(ObjectIdentifier($0)) }, parameters.filter { !headIDs.contains(ObjectIdentifier($0)) })
+            : ([], [])
         for (_, parameter) in model.namedParameters() where !trainable.contains(ObjectIdentifier(parameter)) {
             parameter.requiresGrad = false
             parameter.grad = nil
@@ -84,11 +89,10 @@ public struct TrainingLoop {
             try backward(loss)
             if c.backboneRateScale < 1 {
                 // The head at the schedule's rate, the backbone at a fraction of it.
-                let head = Set(model.head.namedParameters().map { ObjectIdentifier($0.tensor) })
                 let rate = run.optimizer.learningRate
-                try run.optimizer.step(parameters.filter { head.contains(ObjectIdentifier($0)) })
+                try run.optimizer.step(headParameters)
                 run.optimizer.learningRate = rate * Float(c.backboneRateScale)
-                try run.optimizer.step(parameters.filter { !head.contains(ObjectIdentifier($0)) })
+                try run.optimizer.step(backboneParameters)
                 run.optimizer.learningRate = rate
             } else {
                 try run.optimizer.step(parameters)

@@ -48,6 +48,13 @@ let package = Package(
             path: "Sources/CDNNL",
             providers: [.apt(["libdnnl-dev"])]
         ),
+        // Open MPI for distributed training (pkg-config ompi-c gives the include and library paths).
+        .systemLibrary(
+            name: "CMPI",
+            path: "Sources/CMPI",
+            pkgConfig: "ompi-c",
+            providers: [.apt(["libopenmpi-dev"])]
+        ),
         .target(
             name: "CCodecs",
             dependencies: ["CPNG", "CJPEG", "CDeflate"],
@@ -117,12 +124,19 @@ let package = Package(
             path: "Plugins/YAMLModels"
         ),
 
+        // MARK: Collectives between the processes of a job (MPI); a single process without a launcher.
+        .target(
+            name: "VisionDistributed",
+            dependencies: ["CMPI"],
+            path: "Sources/VisionDistributed"
+        ),
+
         // MARK: The workflow: run specification, training loop, evaluation, prediction, model file, reports.
         .target(
             name: "VisionWorkflow",
             dependencies: [
                 "VisionImage", "VisionTensor", "VisionNN", "VisionData", "SafeTensors", "VisionModelAPI", "VisionMetricAPI",
-                .product(name: "Yams", package: "Yams"),
+                "VisionDistributed", .product(name: "Yams", package: "Yams"),
             ],
             path: "Sources/VisionWorkflow"
         ),
@@ -159,7 +173,7 @@ let package = Package(
             name: "vision",
             dependencies: [
                 "VisionImage", "VisionTensor", "VisionNN", "VisionData", "VisionWorkflow", "VisionModelAPI", "VisionMetricAPI",
-                "VisionModels", "VisionMetrics", "VisionYAMLModels", "VisionServe", "VisionONNX",
+                "VisionModels", "VisionMetrics", "VisionYAMLModels", "VisionServe", "VisionONNX", "VisionDistributed",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -3,7 +3,7 @@
 # Usage: scripts/install-system-packages.sh [extra-package ...]
 set -euo pipefail
 
-packages=(pkg-config libpng-dev libjpeg-dev libdeflate-dev libdnnl-dev "$@")
+packages=(pkg-config libpng-dev libjpeg-dev libdeflate-dev libdnnl-dev libopenmpi-dev openmpi-bin "$@")
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

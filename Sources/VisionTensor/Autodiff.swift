@@ -43,11 +43,24 @@ func record(
 /// Reverse-mode differentiation from a scalar (or with an explicit seed gradient): adds
 /// dL/d(leaf) into `grad` of every leaf that requires one, then frees the tape.
 public func backward(_ root: Tensor, seed: Tensor? = nil) throws(TensorError) {
+    do {
+        try backward(root, seed: seed, leafReady: nil)
+    } catch let error as TensorError {
+        throw error
+    } catch {
+        throw .invalidArgument(op: "backward", detail: "\(error)")  // unreachable: nothing else throws without a hook
+    }
+}
+
+/// `backward`, telling `leafReady` each leaf as soon as its gradient is complete (every op that
+/// used it is done), so that distributed training can send gradients while the rest of the pass
+/// runs. Errors of the hook end the pass.
+public func backward(_ root: Tensor, seed: Tensor? = nil, leafReady: ((Tensor) throws -> Void)?) throws {
     guard root.requiresGrad else {
-        throw .invalidArgument(op: "backward", detail: "the value does not depend on anything that requires a gradient")
+        throw TensorError.invalidArgument(op: "backward", detail: "the value does not depend on anything that requires a gradient")
     }
     if seed == nil && root.count != 1 {
-        throw .shapeMismatch(op: "backward", expected: "a scalar (or an explicit seed gradient)", got: root.shape)
+        throw TensorError.shapeMismatch(op: "backward", expected: "a scalar (or an explicit seed gradient)", got: root.shape)
     }
     // Topological order by iterative depth-first search (deep nets would overflow recursion).
     var order: [Tensor] = []
@@ -69,6 +82,7 @@ public func backward(_ root: Tensor, seed: Tensor? = nil) throws(TensorError) {
         guard let gradient = gradients.removeValue(forKey: ObjectIdentifier(tensor)) else { continue }
         guard let node = tensor.node else {
             tensor.grad = try tensor.grad.map { existing throws(TensorError) in try Kernels.added(existing, gradient) } ?? gradient
+            try leafReady?(tensor)
             continue
         }
         let needs = node.inputs.map(\.requiresGrad)
@@ -76,7 +90,7 @@ public func backward(_ root: Tensor, seed: Tensor? = nil) throws(TensorError) {
         for (index, input) in node.inputs.enumerated() where needs[index] {
             guard let inputGradient = inputGradients[index] else { continue }
             guard inputGradient.shape == input.shape else {
-                throw .shapeMismatch(op: "\(node.op) backward", expected: "gradient of shape \(input.shape)", got: inputGradient.shape)
+                throw TensorError.shapeMismatch(op: "\(node.op) backward", expected: "gradient of shape \(input.shape)", got: inputGradient.shape)
             }
             let key = ObjectIdentifier(input)
             if let existing = gradients[key] {

@@ -9,6 +9,8 @@ public enum WorkflowError: Error, Equatable, CustomStringConvertible {
     case classUnreadable(name: String, files: Int, example: String)
     /// One image's forward pass would need more memory than allowed.
     case tooMuchMemory(path: String, model: String, input: String, bytesPerImage: Int, budget: Int)
+    /// One rank of a distributed pass failed; every rank stops with its message.
+    case shardFailed(String)
 
     public var description: String {
         switch self {
@@ -22,6 +24,7 @@ public enum WorkflowError: Error, Equatable, CustomStringConvertible {
         case .tooMuchMemory(let path, let model, let input, let bytes, let budget):
             let needed = bytes == .max ? "more than can be counted" : "about \(bytes / 1_048_576 + 1) MiB"
             return "\(path): model '\(model)' at \(input) needs \(needed) of activations per image, over the limit of \(budget / 1_048_576) MiB (raise --max-activation-bytes if the file is trusted)"
+        case .shardFailed(let message): return message
         }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import VisionData
+import VisionDistributed
 import VisionMetricAPI
 import VisionModelAPI
 import VisionTensor
@@ -53,14 +54,19 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Decode workers.")
     var workers = 2
 
-    @Option(help: "Compute threads (default: all cores).")
+    @Option(help: "Compute threads (default: all cores, shared between the ranks on a machine under mpirun).")
     var threads: Int?
+
+    @Option(help: "Images per forward pass (smaller when the activation budget requires; under mpirun each rank takes whole batches).")
+    var batchSize = 256
 
     @Flag(help: "Test-time augmentation: average the softmax over the flips (and quarter turns) the model was trained with.")
     var tta = false
 
     @Flag(help: "Print one JSON document.")
     var json = false
+
+    @OptionGroup(title: "Distributed evaluation (mpirun -np N vision evaluate …: each rank predicts a shard; rank 0 prints)") var distributedOptions: DistributedOptions
 
     func validate() throws {
         if (targetRecall != nil || targetPrecision != nil) && positiveClass == nil {
@@ -71,6 +77,7 @@ struct EvaluateCommand: ParsableCommand {
         }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
         if workers < 0 { throw ValidationError("--workers must be at least 0, got \(workers)") }
+        if !(1...65_536).contains(batchSize) { throw ValidationError("--batch-size must be between 1 and 65536, got \(batchSize)") }
     }
 
     /// The operating points asked for, by metric name: threshold, value and details.
@@ -98,16 +105,19 @@ struct EvaluateCommand: ParsableCommand {
     }
 
     func run() throws {
-        ComputeThreads.configure(threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        let group = try distributedOptions.group()
+        ComputeThreads.configure(threads: threads ?? Launch.defaultThreads(localRanks: group.localSize))
         let registry = try Registries.metrics()
         let extra = (metrics ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         let suite = try MetricSuite(registry: registry, extra: extra)
         let loaded = try LoadedModel(path: modelPath, registry: Registries.models(pluginDirectories: pluginDirectories))
         let views = tta ? TestTimeAugmentation(for: loaded.metadata) : nil
-        if tta { TestTimeAugmentation.note(views) }
+        if tta && group.isRoot { TestTimeAugmentation.note(views) }
         let result = try ModelEvaluator.evaluate(
             loaded, root: data, split: split, options: .init(suite: suite, workers: workers, onBadImage: onBadImage, limits: decodeLimits.limits,
-                                                    memoryBudget: activationBudget.bytes, tta: views))
+                                                    memoryBudget: activationBudget.bytes, batchSize: batchSize, tta: views, group: group))
+        // Every rank has every prediction; rank 0 reports.
+        guard group.isRoot else { return }
         let points = try operatingPoints(result, registry: registry)
         // Without --positive-class, the model's stored operating point, on the split evaluated here.
         let stored = positiveClass == nil ? loaded.metadata.operatingPoint.map { ($0, Self.figures(result, at: $0)) } : nil

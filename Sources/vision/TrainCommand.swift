@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import VisionData
+import VisionDistributed
 import VisionModelAPI
 import VisionWorkflow
 
@@ -41,6 +42,8 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Print only the summary.")
     var quiet = false
 
+    @OptionGroup(title: "Distributed training (mpirun -np N vision train …; --batch-size stays the global batch)") var distributedOptions: DistributedOptions
+
     /// Defaults, the config file, the run's config.yaml when resuming, the flags.
     func resolvedConfiguration() throws -> (TrainingConfiguration, modelChosen: Bool) {
         var resumed: String?
@@ -70,10 +73,12 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
+        let group = try distributedOptions.group()
         var (c, modelChosen) = try resolvedConfiguration()
         let folder = c.output ?? "runs/\((c.model as NSString).lastPathComponent)"
         c.output = folder
-        if resume == nil && !overwrite {
+        // Rank 0 owns the run folder (the others write nothing, and print nothing but errors).
+        if resume == nil && !overwrite && group.isRoot {
             try OutputFolder.checkUnused(folder, marker: "last.vision", what: "a run")
         }
         let models = try Registries.models(pluginDirectories: options.pluginDirectories)
@@ -90,10 +95,12 @@ struct TrainCommand: ParsableCommand {
         } catch {
             throw CLIError("--monitor \(c.monitor): \(error)")
         }
-        try OutputFolder.prepare(folder)
+        if group.isRoot { try OutputFolder.prepare(folder) }
         let onTerminal = isatty(STDOUT_FILENO) != 0
+        let quiet = quiet || !group.isRoot
         var request = TrainingSetup.Request(root: data, configuration: c, output: folder, resume: resume != nil, modelChosen: modelChosen)
         request.limits = decodeLimits.limits
+        request.group = group
         request.chosenKeys = try options.chosenKeys(resumed: resume.map { _ in (folder as NSString).appendingPathComponent("config.yaml") })
         let log = { (line: String) in
             guard !quiet else { return }
@@ -117,23 +124,26 @@ struct TrainCommand: ParsableCommand {
         }
         source.resume()
         trainer.stopRequested = { stop.isRequested }
-        if !quiet && onTerminal { trainer.callbacks.append(ProgressBar()) }
+        // Under mpirun the ranks write through the launcher, where a redrawn bar is noise: epoch lines only.
+        if !quiet && onTerminal && !group.isDistributed { trainer.callbacks.append(ProgressBar()) }
         let result: TrainingResult
         var crossValidation: CrossValidation.Summary?
         do {
             if let folds {
                 let summary = try CrossValidation.run(
                     request, folds: folds, models: models, metrics: metricRegistry, stopRequested: { stop.isRequested }, log: log)
-                print("cross-validation, \(folds) folds of train + val (test untouched), at each fold's best epoch, mean ± standard deviation:")
+                if group.isRoot { print("cross-validation, \(folds) folds of train + val (test untouched), at each fold's best epoch, mean ± standard deviation:")
                 for line in summary.lines { print("  " + line) }
-                print("folds: \((folder as NSString).appendingPathComponent("folds.json")); now the final model on the whole train split")
+                print("folds: \((folder as NSString).appendingPathComponent("folds.json")); now the final model on the whole train split") }
                 crossValidation = summary
             }
             result = try trainer.run()
         } catch TrainingError.interrupted(let epoch, let path) {
-            FileHandle.standardError.write(Data("\(TrainingError.interrupted(epoch: epoch, savedTo: path))\n".utf8))
+            // Every rank stops after the same step; rank 0 says so.
+            if group.isRoot { FileHandle.standardError.write(Data("\(TrainingError.interrupted(epoch: epoch, savedTo: path))\n".utf8)) }
             throw ExitCode(130)
         }
+        guard group.isRoot else { return }
         var summary = "best \(result.monitor) \(result.bestValue.map { String(format: "%.4f", $0) } ?? "-")"
         if let epoch = result.bestEpoch { summary += " at epoch \(epoch)" }
         if let best = result.history.first(where: { $0.epoch == result.bestEpoch }) {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import VisionDistributed
 
 @main
 struct Vision: ParsableCommand {
@@ -17,6 +18,18 @@ struct Vision: ParsableCommand {
 
     static func main() {
         OpenMPSpin.restartWithBoundedSpinIfNeeded()
-        main(nil)
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            // In a distributed job, an error one rank meets alone ends every rank at once with
+            // its message (the others would wait in a collective). Exit codes the ranks reach
+            // together (an agreed Ctrl-C) end normally.
+            let code = exitCode(for: error)
+            if let group = Launch.current, group.isDistributed, code != .success, !(error is ExitCode) {
+                group.abort(fullMessage(for: error), code: code.rawValue)
+            }
+            exit(withError: error)
+        }
     }
 }

@@ -1,4 +1,5 @@
 import VisionData
+import VisionDistributed
 import VisionImage
 import VisionMetricAPI
 import VisionModelAPI
@@ -30,11 +31,18 @@ public enum ModelEvaluator {
         public var measureTrainAccuracy: Bool
         /// Average the softmax over views of each image (`--tta`); the train accuracy stays plain.
         public var tta: TestTimeAugmentation?
+        /// The processes sharing the images (each predicts one shard); one by default.
+        public var group: ProcessGroup
+        /// Images per forward pass (fewer when the memory budget requires).
+        public var batchSize: Int
 
         public init(
             suite: MetricSuite, workers: Int = 2, onBadImage: BadImagePolicy = .skip, limits: DecodeLimits = .standard,
-            memoryBudget: Int = InferenceMemory.defaultBudget, measureTrainAccuracy: Bool = true, tta: TestTimeAugmentation? = nil
+            memoryBudget: Int = InferenceMemory.defaultBudget, measureTrainAccuracy: Bool = true, batchSize: Int = 256,
+            tta: TestTimeAugmentation? = nil, group: ProcessGroup = SingleProcess()
         ) {
+            self.group = group
+            self.batchSize = batchSize
             self.tta = tta
             self.memoryBudget = memoryBudget
             self.limits = limits
@@ -53,7 +61,8 @@ public enum ModelEvaluator {
     ) throws -> EvaluationResult {
         let (predictions, skipped) = try BatchInference.run(
             model, items: items, preprocessing: preprocessing, classes: classes, remap: remap, workers: options.workers,
-            onBadImage: options.onBadImage, limits: options.limits, memoryBudget: options.memoryBudget, tta: options.tta)
+            onBadImage: options.onBadImage, limits: options.limits, batchSize: options.batchSize, memoryBudget: options.memoryBudget,
+            tta: options.tta, group: options.group)
         let (results, failures) = options.suite.compute(predictions)
         var counts = [Int](repeating: 0, count: classes.count)
         for item in trainItems.isEmpty ? items : trainItems { counts[remap?[item.label] ?? item.label] += 1 }
@@ -63,7 +72,8 @@ public enum ModelEvaluator {
         if options.measureTrainAccuracy, split != SplitSelection.train.rawValue, split != SplitSelection.all.rawValue, !trainItems.isEmpty {
             let (train, _) = try BatchInference.run(
                 model, items: trainItems, preprocessing: preprocessing, classes: classes, remap: remap, workers: options.workers,
-                onBadImage: .skip, limits: options.limits, memoryBudget: options.memoryBudget)
+                onBadImage: .skip, limits: options.limits, batchSize: options.batchSize, memoryBudget: options.memoryBudget,
+                group: options.group)
             trainAccuracy = options.suite.accuracy(of: train)
         }
         return EvaluationResult(

@@ -69,7 +69,9 @@ public enum CrossValidation {
         let summary = Summary(folds: results, monitor: monitor.key, mean: mean, std: std)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(Array(try encoder.encode(summary)), to: (request.output as NSString).appendingPathComponent("folds.json"))
+        if request.group.isRoot {
+            try AtomicFile.write(Array(try encoder.encode(summary)), to: (request.output as NSString).appendingPathComponent("folds.json"))
+        }
         return summary
     }
 }

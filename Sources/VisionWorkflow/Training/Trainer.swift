@@ -51,9 +51,21 @@ public final class Trainer {
 
     public func run() throws -> TrainingResult {
         let run = try TrainingSetup.prepare(request, models: models, metrics: metrics, log: log)
-        var standard: [TrainingCallback] = [StopOnRequest(stopRequested), Checkpointing(), MetricsLogging(), EpochLog()]
+        // Distributed: a stop asked of any rank (Ctrl-C reaches them at different moments) stops
+        // every rank after the same step; this is asked once per step on every rank.
+        let group = run.group, isRequested = stopRequested
+        let stop: @Sendable () -> Bool
+        if group.isDistributed {
+            stop = {
+                do { return try group.any(isRequested()) } catch { return true }
+            }
+        } else {
+            stop = isRequested
+        }
+        var standard: [TrainingCallback] = [StopOnRequest(stop), Checkpointing(), MetricsLogging(), EpochLog()]
         if let patience = run.configuration.patience { standard.append(EarlyStopping(patience: patience)) }
         try TrainingLoop(run: run, callbacks: standard + callbacks).train()
+        if run.group.isDistributed && run.group.isRoot && run.communication.steps > 0 { log(run.communication.summary) }
         if !run.skipped.isEmpty {
             let unique = Dictionary(run.skipped.map { ($0.path, $0.reason) }, uniquingKeysWith: { first, _ in first })
             log("skipped \(unique.count) unreadable images:\n  " + unique.keys.sorted().map { "\($0): \(unique[$0] ?? "")" }.joined(separator: "\n  "))
@@ -70,6 +82,8 @@ public final class Trainer {
             return (weights, metadata)
         }()
         try run.model.load(weights)
+        // Rank 0's best weights everywhere (a resumed run's best.vision is read by each rank).
+        try ModelReplicas.broadcast(run.model, group: run.group)
         // One evaluation of the best weights on the held-out images (test, or val without a
         // test split) gives both the test figures and the report.
         let heldOut = run.testItems.isEmpty ? run.valItems : run.testItems
@@ -79,14 +93,16 @@ public final class Trainer {
             run.model, classes: run.dataset.classes, preprocessing: run.preprocessing, items: heldOut, split: split,
             trainItems: run.trainItems,
             options: .init(suite: run.suite, workers: run.configuration.workers, onBadImage: run.configuration.onBadImage,
-                           limits: run.decodeLimits, measureTrainAccuracy: false))
+                           limits: run.decodeLimits, measureTrainAccuracy: false, group: run.group))
         result.evaluation = evaluation
+        if !run.testItems.isEmpty { result.testAccuracy = evaluation.accuracy }
+        // Rank 0 alone writes the model file and the report; the others are done.
+        guard run.group.isRoot else { return result }
         // best.vision keeps its own epoch and validation figures, gains the test figures, and
         // the fingerprint of its training inputs for drift monitoring.
         let record = run.history.first { $0.epoch == best.epoch }
         var figures = record.map { run.figures(for: $0) } ?? saved?.metrics ?? [:]
         if !run.testItems.isEmpty {
-            result.testAccuracy = evaluation.accuracy
             for (name, value) in evaluation.values { figures["test_" + name] = value }
         }
         var metadata = run.metadata(epoch: best.epoch, metrics: figures)

@@ -1,5 +1,6 @@
 import Foundation
 import VisionData
+import VisionDistributed
 import VisionMetricAPI
 import VisionNN
 import VisionTensor
@@ -62,31 +63,71 @@ public struct TrainingLoop {
             parameter.grad = nil
         }
         model.train()
+        let group = run.group
+        // Distributed: gradients summed over the ranks in buckets while backward runs.
+        let buckets = group.isDistributed ? GradientBuckets(parameters: parameters, group: group) : nil
         let clock = ContinuousClock()
         let start = clock.now
-        var lossSum = 0.0, seen = 0
+        // `lossSum` and `seen` are the global batch's (this rank's share of the loss, summed over
+        // the ranks at the end of the epoch); the `local` figures are this rank's, for the bar.
+        var lossSum = 0.0, seen = 0, localLoss = 0.0, localSeen = 0
         var accuracy = try run.suite.registry.make("accuracy", numClasses: run.dataset.classes.count)
         let iterator = run.trainLoader.epoch(epoch - 1)
         let batches = run.trainLoader.batchCount()
         var batchIndex = 0
         var stop = false
         var imagesPerClass = [Int](repeating: 0, count: run.dataset.classes.count)
+        var waited = 0.0
         while let batch = try iterator.next() {
+            let stepStart = clock.now
             batchIndex += 1
-            // Every image of this batch failed to decode (and was recorded as skipped).
-            guard batch.count > 0 else { continue }
+            // This rank's share of the global batch's loss weight. Every rank takes part in every
+            // step, even one whose images all failed to decode (it adds nothing).
+            let globalCount: Int, share: Double
+            if buckets != nil {
+                let weight = run.lossWeights.map { w in batch.labels.reduce(0.0) { $0 + Double(w[$1]) } } ?? Double(batch.count)
+                let waitStart = clock.now
+                let totals = try group.sum([weight, Double(batch.count)])
+                waited += (clock.now - waitStart).seconds
+                // No rank had a readable image: every rank skips the step.
+                guard totals[1] > 0 else { continue }
+                globalCount = Int(totals[1])
+                share = totals[0] > 0 ? weight / totals[0] : 0
+            } else {
+                // Every image of this batch failed to decode (and was recorded as skipped).
+                guard batch.count > 0 else { continue }
+                (globalCount, share) = (batch.count, 1)
+            }
             run.optimizer.learningRate = run.schedule.learningRate(at: run.step)
             if let sgd = run.optimizer as? SGD, let momentum = run.schedule.momentum(at: run.step) { sgd.momentum = momentum }
             for parameter in parameters {
                 parameter.grad = nil
                 parameter.requiresGrad = true
             }
-            let logits = try model(try Tensor(batch.images, shape: batch.shape))
-            let loss = try crossEntropy(logits, targets: batch.labels, classWeights: run.lossWeights)
-            guard loss.item.isFinite else {
-                throw TrainingError.nonFiniteLoss(epoch: epoch, step: run.step, lastGood: epoch > 1 ? run.path("last.vision") : nil)
+            var batchLoss = 0.0
+            buckets?.beginStep(scale: Float(share))
+            if batch.count > 0 {
+                let logits = try model(try Tensor(batch.images, shape: batch.shape))
+                let loss = try crossEntropy(logits, targets: batch.labels, classWeights: run.lossWeights)
+                guard loss.item.isFinite else {
+                    throw TrainingError.nonFiniteLoss(epoch: epoch, step: run.step, lastGood: epoch > 1 ? run.path("last.vision") : nil)
+                }
+                if let buckets {
+                    try backward(loss, leafReady: buckets.gradientReady)
+                } else {
+                    try backward(loss)
+                }
+                let k = logits.shape[1], values = logits.scalars
+                let predicted = (0..<batch.count).map { Predictions.argmax(values[($0 * k)..<(($0 + 1) * k)]) }
+                try accuracy.update(predictions: predicted, scores: nil, targets: batch.labels)
+                for label in batch.labels { imagesPerClass[label] += 1 }
+                batchLoss = Double(loss.item)
             }
-            try backward(loss)
+            if let buckets {
+                let before = buckets.waitSeconds
+                try buckets.finish()
+                waited += buckets.waitSeconds - before
+            }
             if c.backboneRateScale < 1 {
                 // The head at the schedule's rate, the backbone at a fraction of it.
                 let rate = run.optimizer.learningRate
@@ -97,25 +138,53 @@ public struct TrainingLoop {
             } else {
                 try run.optimizer.step(parameters)
             }
-            let k = logits.shape[1], values = logits.scalars
-            let predicted = (0..<batch.count).map { Predictions.argmax(values[($0 * k)..<(($0 + 1) * k)]) }
-            try accuracy.update(predictions: predicted, scores: nil, targets: batch.labels)
-            for label in batch.labels { imagesPerClass[label] += 1 }
-            lossSum += Double(loss.item) * Double(batch.count)
-            seen += batch.count
+            lossSum += batchLoss * share * Double(globalCount)
+            seen += globalCount
+            localLoss += batchLoss * Double(batch.count)
+            localSeen += batch.count
             run.step += 1
             let progress = StepProgress(
-                epoch: epoch, epochs: c.epochs, batch: batchIndex, batches: batches, step: run.step, loss: lossSum / Double(seen),
+                epoch: epoch, epochs: c.epochs, batch: batchIndex, batches: batches, step: run.step,
+                loss: localSeen > 0 ? localLoss / Double(localSeen) : .nan,
                 accuracy: (try? accuracy.compute().value ?? .nan) ?? .nan, imagesPerSecond: Double(seen) / Self.seconds(since: start, clock),
                 batchSize: c.batchSize)
             for callback in callbacks where try callback.stepDidEnd(progress, run: run) == .stop { stop = true }
+            if buckets != nil {
+                // Every rank ends the epoch after the same step (Ctrl-C reaches ranks at different times).
+                let waitStart = clock.now
+                stop = try group.any(stop)
+                waited += (clock.now - waitStart).seconds
+                run.communication.steps += 1
+                run.communication.stepSeconds += (clock.now - stepStart).seconds
+            }
             if stop { break }
         }
-        if seen == 0 { throw WorkflowError.noReadableImages(iterator.badImages) }
-        try Self.checkEveryClassReadable(run, trained: imagesPerClass, skipped: iterator.badImages)
-        run.skipped += iterator.badImages
+        if let buckets {
+            run.communication.waitSeconds += waited
+            run.communication.bytesPerStep = buckets.bytesPerStep
+            // The epoch's figures over every rank's images.
+            lossSum = try group.sum([lossSum])[0]
+            accuracy = try Self.merged(accuracy, group: group)
+            imagesPerClass = try group.sum(imagesPerClass.map(Double.init)).map { Int($0) }
+            try ModelReplicas.averageBuffers(model, group: group)
+            #if DEBUG
+            try ModelReplicas.checkAgreement(model, group: group, epoch: epoch)
+            #endif
+        }
+        let badImages = try Shard.gather(iterator.badImages, group: group).flatMap { $0 }
+        if seen == 0 { throw WorkflowError.noReadableImages(badImages) }
+        try Self.checkEveryClassReadable(run, trained: imagesPerClass, skipped: badImages)
+        run.skipped += badImages
         var figures: [String: Double] = [:]
-        if !run.valItems.isEmpty {
+        if !run.valItems.isEmpty && group.isDistributed {
+            let (results, failures, meanLoss, skipped) = try ShardedValidation.run(
+                model, items: run.valItems, preprocessing: run.preprocessing, classes: run.dataset.classes, suite: run.suite,
+                workers: c.workers, onBadImage: c.onBadImage, limits: run.decodeLimits, group: group)
+            run.skipped += skipped
+            figures = MetricSuite.values(results, prefix: "val_")
+            figures["val_loss"] = meanLoss
+            try Self.checkMonitored(figures, failures: failures, run: run)
+        } else if !run.valItems.isEmpty {
             let (validation, skipped) = try BatchInference.run(
                 model, items: run.valItems, preprocessing: run.preprocessing, classes: run.dataset.classes, workers: c.workers,
                 onBadImage: c.onBadImage, limits: run.decodeLimits)
@@ -123,10 +192,7 @@ public struct TrainingLoop {
             let (results, failures) = run.suite.compute(validation)
             figures = MetricSuite.values(results, prefix: "val_")
             figures["val_loss"] = validation.meanLoss
-            if figures[run.monitor.key] == nil {
-                let reason = run.monitor.metric.flatMap { failures[$0] } ?? "the metric gives no such value"
-                throw TrainingError.invalidConfiguration("the monitored \(run.monitor.key) cannot be computed on the validation split: \(reason)")
-            }
+            try Self.checkMonitored(figures, failures: failures, run: run)
         }
         let seconds = Self.seconds(since: start, clock)
         var record = EpochRecord(
@@ -143,6 +209,20 @@ public struct TrainingLoop {
             record.isBest = true
         }
         return (record, stop)
+    }
+
+    static func checkMonitored(_ figures: [String: Double], failures: [String: String], run: TrainingRun) throws {
+        guard figures[run.monitor.key] == nil else { return }
+        let reason = run.monitor.metric.flatMap { failures[$0] } ?? "the metric gives no such value"
+        throw TrainingError.invalidConfiguration("the monitored \(run.monitor.key) cannot be computed on the validation split: \(reason)")
+    }
+
+    /// `metric` with every rank's state merged in, in rank order.
+    static func merged(_ metric: any MetricPlugin, group: ProcessGroup) throws -> any MetricPlugin {
+        var merged = metric
+        merged.reset()
+        for state in try Shard.gather(metric.state(), group: group) { try merged.merge(state: state) }
+        return merged
     }
 
     /// A class whose every training image failed to decode would train (and test) as if it were

@@ -1,6 +1,7 @@
 import Foundation
 import SafeTensors
 import VisionData
+import VisionDistributed
 import VisionImage
 import VisionModelAPI
 import VisionNN
@@ -42,14 +43,19 @@ public final class TrainingRun {
     public internal(set) var skipped: [BadImage] = []
     /// Progress and result lines for the user.
     public let log: (String) -> Void
+    /// The processes training together; rank 0 writes the run folder.
+    public let group: ProcessGroup
+    /// Gradient reductions of a distributed run: time blocked on them and volume, for the summary.
+    public internal(set) var communication = CommunicationStatistics()
 
     init(
         configuration: TrainingConfiguration, output: String, dataset: Dataset, split: SplitDefinition, trainItems: [DatasetItem],
         valItems: [DatasetItem], testItems: [DatasetItem], preprocessing: Preprocessing, specification: ModelSpecification,
         model: ClassifierModel, optimizer: Optimizer, schedule: LearningRateSchedule, trainLoader: DataLoader, lossWeights: [Float]?,
         monitor: MetricValueName, suite: MetricSuite, firstEpoch: Int, history: [EpochRecord], best: (epoch: Int, value: Double)?,
-        log: @escaping (String) -> Void
+        group: ProcessGroup = SingleProcess(), log: @escaping (String) -> Void
     ) {
+        self.group = group
         self.configuration = configuration
         self.output = output
         self.dataset = dataset

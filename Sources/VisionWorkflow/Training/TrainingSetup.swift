@@ -1,6 +1,7 @@
 import Foundation
 import SafeTensors
 import VisionData
+import VisionDistributed
 import VisionImage
 import VisionMetricAPI
 import VisionModelAPI
@@ -38,6 +39,8 @@ public enum TrainingSetup {
         public var chosenKeys = Set(TrainingConfiguration.allowedKeys)
         /// What one image's decode may cost; an image over them is a bad image (`on_bad_image`).
         public var limits = DecodeLimits.standard
+        /// The processes training together (data-parallel under `mpirun`); one by default.
+        public var group: ProcessGroup = SingleProcess()
 
         public init(root: String, configuration: TrainingConfiguration, output: String, resume: Bool = false, modelChosen: Bool = true) {
             self.root = root
@@ -53,6 +56,11 @@ public enum TrainingSetup {
     ) throws -> TrainingRun {
         var c = request.configuration
         try c.check()
+        let group = request.group
+        if group.isDistributed && c.batchSize % group.size != 0 {
+            throw TrainingError.invalidConfiguration(
+                "batch_size \(c.batchSize) is the global batch and must divide evenly among the \(group.size) ranks (try \(c.batchSize / group.size * group.size) or \((c.batchSize / group.size + 1) * group.size))")
+        }
         // The monitor and metrics as given are checked before anything is read.
         _ = try MetricSuite(registry: metrics, extra: c.metrics + (try MetricValueName(c.monitor, registry: metrics).metric.map { [$0] } ?? []))
         let output = request.output
@@ -123,7 +131,11 @@ public enum TrainingSetup {
         log("input: \(preprocessing.summary); normalisation from the train split: mean \(format(preprocessing.mean)), std \(format(preprocessing.std))")
         log("augmentation: \(try c.augmentation().summary)")
 
-        ComputeThreads.configure(threads: c.threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        let threads = c.threads ?? Launch.defaultThreads(localRanks: group.localSize)
+        ComputeThreads.configure(threads: threads)
+        if group.isDistributed {
+            log("distributed: \(group.size) ranks × \(threads) thread\(threads == 1 ? "" : "s"), per-rank batch \(c.batchSize / group.size) (global \(c.batchSize)); gradients averaged over the global batch every step; batch-norm statistics per rank, running statistics averaged each epoch")
+        }
         let model = try makeModel(
             specification, plugin: plugin, dataset: dataset, preprocessing: preprocessing, resumed: resumed, initial: initial, c: c,
             output: output, models: models, log: log)
@@ -140,13 +152,16 @@ public enum TrainingSetup {
             items: trainItems,
             transform: try PreprocessingTransforms.training(preprocessing, cropPadding: c.cropPadding, flip: c.flip, augment: c.augmentation()),
             options: LoaderOptions(
-                batchSize: c.batchSize, shuffle: true, dropLast: trainItems.count > c.batchSize, classBalanced: c.balancedSampling,
-                seed: c.seed, workers: c.workers, onBadImage: c.onBadImage, layout: preprocessing.channels == 1 ? .gray : .rgb,
+                batchSize: c.batchSize / group.size, shuffle: true, dropLast: trainItems.count > c.batchSize, classBalanced: c.balancedSampling,
+                seed: c.seed, workers: c.workers, rank: group.rank, worldSize: group.size, onBadImage: c.onBadImage, layout: preprocessing.channels == 1 ? .gray : .rgb,
                 limits: request.limits))
         let optimizer = OptimizerFactory.optimizer(c)
         let schedule = OptimizerFactory.schedule(c, stepsPerEpoch: trainLoader.batchCount())
 
-        try prepareFolder(output, split: split, configuration: c, bytes: model.parameterCount * 4 * 4 + (1 << 20))
+        // Rank 0 owns the run folder; the other ranks write nothing.
+        if group.isRoot { try prepareFolder(output, split: split, configuration: c, bytes: model.parameterCount * 4 * 4 + (1 << 20)) }
+        // Every rank starts from rank 0's weights (they are built alike; this makes sure).
+        try ModelReplicas.broadcast(model, group: group)
         var (firstEpoch, history, best) = (1, [EpochRecord](), nil as (epoch: Int, value: Double)?)
         if let (_, saved) = resumed {
             (firstEpoch, history, best) = resumeState(saved, monitor: monitor, output: output, log: log)
@@ -157,7 +172,7 @@ public enum TrainingSetup {
             configuration: c, output: output, dataset: dataset, split: split, trainItems: trainItems, valItems: valItems,
             testItems: testItems, preprocessing: preprocessing, specification: specification, model: model, optimizer: optimizer,
             schedule: schedule, trainLoader: trainLoader, lossWeights: lossWeights, monitor: monitor, suite: suite,
-            firstEpoch: firstEpoch, history: history, best: best, log: log)
+            firstEpoch: firstEpoch, history: history, best: best, group: group, log: log)
     }
 
     /// Size, channels and resize policy: the user's where given; else channels from what most

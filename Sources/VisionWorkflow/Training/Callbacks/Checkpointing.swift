@@ -9,6 +9,9 @@ public final class Checkpointing: TrainingCallback {
 
     public func epochDidEnd(_ record: EpochRecord, run: TrainingRun) throws -> TrainingDecision {
         let model = run.model
+        // Every rank keeps the best weights for the (sharded) final test; rank 0 alone writes.
+        if record.isBest { run.bestWeights = model.stateDict() }
+        guard run.group.isRoot else { return .proceed }
         // Optimizer state first, then the model: a kill between the two leaves state that does
         // not match the model's epoch, which resuming then ignores.
         var state = SafeTensors(metadata: ["epochs": "\(record.epoch)"])
@@ -20,10 +23,7 @@ public final class Checkpointing: TrainingCallback {
         try AtomicFile.write(state.serialized(), to: run.path("optimizer.safetensors"))
         let metadata = run.metadata(epoch: record.epoch, metrics: run.figures(for: record))
         try SavedModel.write(model, metadata: metadata, to: run.path("last.vision"))
-        if record.isBest {
-            try SavedModel.write(model, metadata: metadata, to: run.path("best.vision"))
-            run.bestWeights = model.stateDict()
-        }
+        if record.isBest { try SavedModel.write(model, metadata: metadata, to: run.path("best.vision")) }
         return .proceed
     }
 }
@@ -33,6 +33,7 @@ public final class MetricsLogging: TrainingCallback {
     public init() {}
 
     public func epochDidEnd(_ record: EpochRecord, run: TrainingRun) throws -> TrainingDecision {
+        guard run.group.isRoot else { return .proceed }
         try MetricsCSV.write(run.history, to: run.path("metrics.csv"))
         return .proceed
     }
@@ -85,7 +86,9 @@ public final class StopOnRequest: TrainingCallback {
             figures["best_epoch"] = Double(best.epoch)
             figures["best_" + run.monitor.key] = best.value
         }
-        try SavedModel.write(run.model, metadata: run.metadata(epoch: progress.epoch - 1, metrics: figures), to: run.path("last.vision"))
+        if run.group.isRoot {
+            try SavedModel.write(run.model, metadata: run.metadata(epoch: progress.epoch - 1, metrics: figures), to: run.path("last.vision"))
+        }
         throw TrainingError.interrupted(epoch: progress.epoch, savedTo: run.path("last.vision"))
     }
 }

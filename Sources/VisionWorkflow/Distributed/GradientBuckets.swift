@@ -1,0 +1,124 @@
+import Foundation
+import VisionDistributed
+import VisionTensor
+
+/// Sums each step's gradients over the ranks, in buckets of several parameters per call
+/// (PyTorch DDP's scheme): parameters are bucketed in reverse registration order, which is
+/// roughly the order backward finishes them; a bucket's reduction starts (`MPI_Iallreduce`) as
+/// soon as all its gradients are complete, so that it travels while backward computes the rest.
+/// Buckets start strictly in order, so every rank issues the same collectives in the same order.
+///
+/// Each rank's gradient is scaled by its share of the global batch's loss weight before the
+/// sum, so the result is the gradient of the global batch's mean loss: what one process with
+/// the whole batch computes, whatever the ranks' image counts (skipped images included).
+final class GradientBuckets {
+    private let group: ProcessGroup
+    private let parameters: [Tensor]
+    /// Bucket of each parameter (by identity) and its offset in that bucket's buffer.
+    private var place: [ObjectIdentifier: (bucket: Int, offset: Int, index: Int)] = [:]
+    private var buckets: [Bucket] = []
+    private var nextToStart = 0
+    private var scale: Float = 1
+    /// Time this rank spent blocked on reductions, and the reduced volume, since it was made.
+    private(set) var waitSeconds = 0.0
+    private(set) var steps = 0
+    let bytesPerStep: Int
+
+    final class Bucket {
+        let members: [Int]
+        let buffer: UnsafeMutableBufferPointer<Float>
+        var remaining: Int
+        var pending: PendingReduction?
+
+        init(members: [Int], count: Int) {
+            self.members = members
+            buffer = .allocate(capacity: max(count, 1))
+            remaining = members.count
+        }
+
+        deinit { buffer.deallocate() }
+    }
+
+    /// `capacity`: values per bucket (a parameter larger than it gets a bucket of its own).
+    init(parameters: [Tensor], group: ProcessGroup, capacity: Int = 1 << 18) {
+        self.group = group
+        self.parameters = parameters
+        var current: [Int] = [], filled = 0
+        var layout: [(members: [Int], count: Int)] = []
+        for index in parameters.indices.reversed() {
+            let count = parameters[index].count
+            if filled > 0 && filled + count > capacity {
+                layout.append((current, filled))
+                current = []
+                filled = 0
+            }
+            place[ObjectIdentifier(parameters[index])] = (layout.count, filled, index)
+            current.append(index)
+            filled += count
+        }
+        if !current.isEmpty { layout.append((current, filled)) }
+        buckets = layout.map { Bucket(members: $0.members, count: $0.count) }
+        bytesPerStep = parameters.reduce(0) { $0 + $1.count } * MemoryLayout<Float>.size
+    }
+
+    /// Before backward: this rank's share of the global batch's loss weight.
+    func beginStep(scale: Float) {
+        self.scale = scale
+        nextToStart = 0
+        for bucket in buckets {
+            bucket.remaining = bucket.members.count
+            bucket.pending = nil
+        }
+    }
+
+    /// Backward's hook: `tensor`'s gradient is complete.
+    func gradientReady(_ tensor: Tensor) throws {
+        guard let (bucket, _, _) = place[ObjectIdentifier(tensor)] else { return }
+        buckets[bucket].remaining -= 1
+        try startReadyBuckets()
+        // Open MPI progresses a non-blocking reduction only inside MPI calls: a test now and then.
+        for bucket in buckets[..<nextToStart] { _ = try bucket.pending?.test() }
+    }
+
+    /// After backward (or instead of it, when this rank had no image): starts what is left (a
+    /// parameter backward did not reach counts as zero), waits for every sum, and sets each
+    /// parameter's `grad` to the global gradient.
+    func finish() throws {
+        for bucket in buckets { bucket.remaining = 0 }
+        try startReadyBuckets()
+        let clock = ContinuousClock()
+        let start = clock.now
+        for bucket in buckets { try bucket.pending?.wait() }
+        waitSeconds += (clock.now - start).seconds
+        steps += 1
+        for bucket in buckets {
+            var offset = 0
+            for index in bucket.members {
+                let parameter = parameters[index]
+                let values = Array(bucket.buffer[offset..<(offset + parameter.count)])
+                parameter.grad = try Tensor(values, shape: parameter.shape)
+                offset += parameter.count
+            }
+        }
+    }
+
+    private func startReadyBuckets() throws {
+        while nextToStart < buckets.count && buckets[nextToStart].remaining == 0 {
+            let bucket = buckets[nextToStart]
+            var offset = 0
+            for index in bucket.members {
+                let parameter = parameters[index]
+                let target = bucket.buffer.baseAddress! + offset
+                if let grad = parameter.grad {
+                    let source = grad.values
+                    for i in 0..<parameter.count { target[i] = source[i] * scale }
+                } else {
+                    target.update(repeating: 0, count: parameter.count)
+                }
+                offset += parameter.count
+            }
+            bucket.pending = try group.startAllreduceSum(bucket.buffer)
+            nextToStart += 1
+        }
+    }
+}

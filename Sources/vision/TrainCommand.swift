@@ -106,7 +106,7 @@ struct TrainCommand: ParsableCommand {
             guard !quiet else { return }
             // On a terminal, clear the progress bar's line first; flush each line so that
             // progress shows up promptly in logs and pipes.
-            print((onTerminal ? "\r\u{1B}[K" : "") + TerminalText.lines(line))
+            print((onTerminal && !group.isDistributed ? "\r\u{1B}[K" : "") + TerminalText.lines(line))
             fflush(nil)
         }
         let trainer = Trainer(request, models: models, metrics: metricRegistry, log: log)
@@ -123,6 +123,23 @@ struct TrainCommand: ParsableCommand {
             stop.request()
         }
         source.resume()
+        // Under mpirun, Ctrl-C reaches the launcher, which sends SIGTERM to every rank and SIGKILL
+        // a second later: too soon to finish a step, so say where the run stands and go
+        // (last.vision, written atomically after each epoch, holds the last finished one).
+        var terminate: DispatchSourceSignal?
+        if group.isDistributed {
+            signal(SIGTERM, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
+            source.setEventHandler {
+                if group.isRoot {
+                    FileHandle.standardError.write(Data("stopped by the launcher (Ctrl-C on mpirun, or SIGTERM): \((folder as NSString).appendingPathComponent("last.vision")) holds the last finished epoch; continue with --resume \(folder)\n".utf8))
+                }
+                _exit(143)
+            }
+            source.resume()
+            terminate = source
+        }
+        defer { terminate?.cancel() }
         trainer.stopRequested = { stop.isRequested }
         // Under mpirun the ranks write through the launcher, where a redrawn bar is noise: epoch lines only.
         if !quiet && onTerminal && !group.isDistributed { trainer.callbacks.append(ProgressBar()) }

@@ -128,6 +128,9 @@ struct TrainingOptions: ParsableArguments {
     @Option(name: .customLong("backbone-lr-scale"), help: "Fine-tuning: the backbone learns at this fraction of the learning rate (e.g. 0.1); the head at the full rate. [default: 1]")
     var backboneLrScale: Double?
 
+    @Flag(name: .customLong("sync-bn"), inversion: .prefixedNo, help: "Under mpirun: batch-norm statistics over the global batch (every rank's images; slower) instead of each rank's own. [default: per rank]")
+    var syncBn: Bool?
+
     /// The flags given, in the configuration's vocabulary: one line per option.
     var overrides: PluginConfiguration {
         var o: PluginConfiguration = [:]
@@ -150,6 +153,7 @@ struct TrainingOptions: ParsableArguments {
         o["strict"] = strict.map(JSONValue.bool)
         o["freeze_backbone_epochs"] = freezeBackboneEpochs.map(JSONValue.int)
         o["backbone_lr_scale"] = backboneLrScale.map(JSONValue.double)
+        o["sync_bn"] = syncBn.map(JSONValue.bool)
         o["crop_padding"] = cropPadding.map(JSONValue.int)
         o["class_weights"] = classWeights.map { .string($0.rawValue) }
         o["balanced_sampling"] = balancedSampling.map(JSONValue.bool)

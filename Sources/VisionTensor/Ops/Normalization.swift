@@ -54,6 +54,11 @@ private func untracedBatchNorm2d(
     if training && m <= 1 {
         throw .shapeMismatch(op: "batchnorm2d", expected: "more than one value per channel in training", got: x.shape)
     }
+    if training, let reducer = BatchNormSynchronization.reducer {
+        return try synchronizedBatchNorm2d(
+            x, weight: weight, bias: bias, runningMean: runningMean, runningVariance: runningVariance, momentum: momentum, epsilon: epsilon,
+            fuseReLU: fuseReLU, reducer: reducer)
+    }
     if ComputeBackend.current == .dnnl {
         let (out, saved) = try DNNLBatchNorm.forward(
             x, weight: weight, bias: bias, runningMean: runningMean, runningVariance: runningVariance, training: training, epsilon: epsilon,

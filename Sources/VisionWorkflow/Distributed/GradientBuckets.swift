@@ -8,8 +8,8 @@ import VisionTensor
 /// soon as all its gradients are complete, so that it travels while backward computes the rest.
 /// Buckets start strictly in order, so every rank issues the same collectives in the same order.
 ///
-/// Each rank's gradient is scaled by its share of the global batch's loss weight before the
-/// sum, so the result is the gradient of the global batch's mean loss: what one process with
+/// Each rank runs backward from its share of the global batch's loss (the training loop scales
+/// the seed), so the sum is the gradient of the global batch's mean loss: what one process with
 /// the whole batch computes, whatever the ranks' image counts (skipped images included).
 final class GradientBuckets {
     private let group: ProcessGroup
@@ -18,7 +18,6 @@ final class GradientBuckets {
     private var place: [ObjectIdentifier: (bucket: Int, offset: Int, index: Int)] = [:]
     private var buckets: [Bucket] = []
     private var nextToStart = 0
-    private var scale: Float = 1
     /// Time this rank spent blocked on reductions, and the reduced volume, since it was made.
     private(set) var waitSeconds = 0.0
     private(set) var steps = 0
@@ -61,9 +60,8 @@ final class GradientBuckets {
         bytesPerStep = parameters.reduce(0) { $0 + $1.count } * MemoryLayout<Float>.size
     }
 
-    /// Before backward: this rank's share of the global batch's loss weight.
-    func beginStep(scale: Float) {
-        self.scale = scale
+    /// Before backward.
+    func beginStep() {
         nextToStart = 0
         for bucket in buckets {
             bucket.remaining = bucket.members.count
@@ -110,8 +108,7 @@ final class GradientBuckets {
                 let parameter = parameters[index]
                 let target = bucket.buffer.baseAddress! + offset
                 if let grad = parameter.grad {
-                    let source = grad.values
-                    for i in 0..<parameter.count { target[i] = source[i] * scale }
+                    target.update(from: grad.values, count: parameter.count)
                 } else {
                     target.update(repeating: 0, count: parameter.count)
                 }

@@ -84,10 +84,14 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable, StrictDecodab
     /// Fine-tuning: the backbone's learning rate is the schedule's times this (the head's is the
     /// schedule's), so that pretrained features move less than the new head (default 1).
     public var backboneLrScale: Double?
+    /// Distributed training: batch-norm statistics over the global batch (every rank's images)
+    /// instead of each rank's own (default false, as PyTorch DDP).
+    public var syncBn: Bool?
 
     var strictLoading: Bool { strict ?? true }
     var frozenEpochs: Int { freezeBackboneEpochs ?? 0 }
     var backboneRateScale: Double { backboneLrScale ?? 1 }
+    var synchronizedBatchNorm: Bool { syncBn ?? false }
     public var trainFraction = 0.8
     public var valFraction = 0.1
     public var testFraction = 0.1
@@ -106,6 +110,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable, StrictDecodab
         case augmentPreset = "augment_preset", augment
         case positiveClass = "positive_class", goodClass = "good_class", targetRecall = "target_recall", targetPrecision = "target_precision"
         case strict, freezeBackboneEpochs = "freeze_backbone_epochs", backboneLrScale = "backbone_lr_scale"
+        case syncBn = "sync_bn"
     }
 
     public static let allowedKeys = CodingKeys.allCases.map(\.stringValue)

@@ -66,6 +66,8 @@ public struct TrainingLoop {
         let group = run.group
         // Distributed: gradients summed over the ranks in buckets while backward runs.
         let buckets = group.isDistributed ? GradientBuckets(parameters: parameters, group: group) : nil
+        // --sync-bn: batch statistics over every rank's images.
+        let syncReducer: StatisticsReducer? = group.isDistributed && c.synchronizedBatchNorm ? GroupReducer(group: group) : nil
         let clock = ContinuousClock()
         let start = clock.now
         // `lossSum` and `seen` are the global batch's (this rank's share of the loss, summed over
@@ -87,10 +89,11 @@ public struct TrainingLoop {
             if buckets != nil {
                 let weight = run.lossWeights.map { w in batch.labels.reduce(0.0) { $0 + Double(w[$1]) } } ?? Double(batch.count)
                 let waitStart = clock.now
-                let totals = try group.sum([weight, Double(batch.count)])
+                let totals = try group.sum([weight, Double(batch.count), batch.count == 0 ? 1 : 0])
                 waited += (clock.now - waitStart).seconds
-                // No rank had a readable image: every rank skips the step.
-                guard totals[1] > 0 else { continue }
+                // No rank had a readable image: every rank skips the step. Synchronised batch norm
+                // needs every rank in every forward pass: a rank without images skips it for all.
+                guard totals[1] > 0, !(syncReducer != nil && totals[2] > 0) else { continue }
                 globalCount = Int(totals[1])
                 share = totals[0] > 0 ? weight / totals[0] : 0
             } else {
@@ -105,17 +108,23 @@ public struct TrainingLoop {
                 parameter.requiresGrad = true
             }
             var batchLoss = 0.0
-            buckets?.beginStep(scale: Float(share))
+            buckets?.beginStep()
             if batch.count > 0 {
-                let logits = try model(try Tensor(batch.images, shape: batch.shape))
-                let loss = try crossEntropy(logits, targets: batch.labels, classWeights: run.lossWeights)
-                guard loss.item.isFinite else {
-                    throw TrainingError.nonFiniteLoss(epoch: epoch, step: run.step, lastGood: epoch > 1 ? run.path("last.vision") : nil)
-                }
-                if let buckets {
-                    try backward(loss, leafReady: buckets.gradientReady)
-                } else {
-                    try backward(loss)
+                let (logits, loss) = try BatchNormSynchronization.$reducer.withValue(syncReducer) {
+                    let logits = try model(try Tensor(batch.images, shape: batch.shape))
+                    let loss = try crossEntropy(logits, targets: batch.labels, classWeights: run.lossWeights)
+                    guard loss.item.isFinite else {
+                        throw TrainingError.nonFiniteLoss(epoch: epoch, step: run.step, lastGood: epoch > 1 ? run.path("last.vision") : nil)
+                    }
+                    if let buckets {
+                        // Backward from this rank's share of the global batch's loss: every gradient
+                        // (and synchronised batch norm's sums) is then the global loss's, and the
+                        // buckets only add them up.
+                        try backward(loss, seed: Tensor.full(loss.shape, Float(share)), leafReady: buckets.gradientReady)
+                    } else {
+                        try backward(loss)
+                    }
+                    return (logits, loss)
                 }
                 let k = logits.shape[1], values = logits.scalars
                 let predicted = (0..<batch.count).map { Predictions.argmax(values[($0 * k)..<(($0 + 1) * k)]) }

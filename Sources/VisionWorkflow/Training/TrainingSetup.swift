@@ -134,7 +134,7 @@ public enum TrainingSetup {
         let threads = c.threads ?? Launch.defaultThreads(localRanks: group.localSize)
         ComputeThreads.configure(threads: threads)
         if group.isDistributed {
-            log("distributed: \(group.size) ranks × \(threads) thread\(threads == 1 ? "" : "s"), per-rank batch \(c.batchSize / group.size) (global \(c.batchSize)); gradients averaged over the global batch every step; batch-norm statistics per rank, running statistics averaged each epoch")
+            log("distributed: \(group.size) ranks × \(threads) thread\(threads == 1 ? "" : "s"), per-rank batch \(c.batchSize / group.size) (global \(c.batchSize)); gradients averaged over the global batch every step; " + (c.synchronizedBatchNorm ? "batch-norm statistics over the global batch (--sync-bn)" : "batch-norm statistics per rank, running statistics averaged each epoch"))
         }
         let model = try makeModel(
             specification, plugin: plugin, dataset: dataset, preprocessing: preprocessing, resumed: resumed, initial: initial, c: c,

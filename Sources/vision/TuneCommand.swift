@@ -62,6 +62,8 @@ struct TuneCommand: ParsableCommand {
     @Flag(help: "Print only the summary.")
     var quiet = false
 
+    @OptionGroup(title: "Distributed search (mpirun -np N vision tune …: one trial per rank at a time; rank 0 writes the results)") var distributedOptions: DistributedOptions
+
     func validate() throws {
         if resume == nil && space == nil && grid.isEmpty { throw ValidationError("give the space: --space FILE or --grid KEY=V1,V2 (or --resume FOLDER)") }
         if space != nil && !grid.isEmpty { throw ValidationError("--space and --grid do not go together: put the lists in the space file") }
@@ -96,6 +98,8 @@ struct TuneCommand: ParsableCommand {
     }
 
     func run() throws {
+        let group = try distributedOptions.group()
+        let quiet = quiet || !group.isRoot
         let specification: TuningSpecification
         let folder: String
         if let resume {
@@ -108,7 +112,9 @@ struct TuneCommand: ParsableCommand {
                 base: base, space: searchSpace, strategy: random.map { .random(count: $0) } ?? .grid,
                 halvingFactor: halving ? (eta ?? 3) : nil, folds: folds, budgetSeconds: try budget.map(Self.seconds), refit: refit)
             folder = output ?? "runs/tune-\((base.model as NSString).lastPathComponent)"
-            if FileManager.default.fileExists(atPath: (folder as NSString).appendingPathComponent("tune.json")) {
+            if !group.isRoot {
+                // Rank 0 checks and prepares the folder.
+            } else if FileManager.default.fileExists(atPath: (folder as NSString).appendingPathComponent("tune.json")) {
                 guard overwrite else { throw CLIError("\(folder) already holds a search; --resume \(folder) continues it, --overwrite replaces it") }
                 try FileManager.default.removeItem(atPath: folder)
             } else if !overwrite {
@@ -124,10 +130,12 @@ struct TuneCommand: ParsableCommand {
             fflush(nil)
         }
         tuner.decodeLimits = decodeLimits.limits
+        tuner.group = group
         // Everything a user can get wrong fails here, before the folder exists or any training starts.
         _ = try tuner.check()
-        try OutputFolder.prepare(folder)
+        if group.isRoot { try OutputFolder.prepare(folder) }
         let result = try tuner.run()
+        guard group.isRoot else { return }
         var summary = "best \(result.monitor) \(String(format: "%.4f", result.best.score ?? .nan)) (trial \(result.best.id): \(Tuner.describe(result.best.parameters)))"
         if let test = result.refit?.testAccuracy { summary += String(format: "; refit test accuracy %.2f%%", test * 100) }
         print(summary)

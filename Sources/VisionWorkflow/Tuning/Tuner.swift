@@ -1,5 +1,6 @@
 import Foundation
 import VisionData
+import VisionDistributed
 import VisionImage
 import VisionMetricAPI
 import VisionModelAPI
@@ -21,6 +22,11 @@ public struct TuningResult: Sendable {
 /// random and successive halving; the plan and each result are written atomically, so a killed
 /// search resumes where it was cut; then the best configuration is refit on train + val and
 /// tested once.
+///
+/// Under `mpirun`, the ranks run trials side by side: each round's pending trials go out in
+/// waves of one trial per rank (rank r takes the r-th of the wave, on its own cores), every rank
+/// learns every result after each wave, and rank 0 alone writes the plan, the results and the
+/// report; the refit is data-parallel over all ranks when the batch divides among them.
 public final class Tuner {
     public let root: String
     public let folder: String
@@ -30,6 +36,8 @@ public final class Tuner {
     let log: (String) -> Void
     /// What one image's decode may cost, in every trial and the refit.
     public var decodeLimits = DecodeLimits.standard
+    /// The processes sharing the search (one by default).
+    public var group: ProcessGroup = SingleProcess()
 
     public init(
         root: String, folder: String, specification: TuningSpecification, models: ModelRegistry, metrics: MetricRegistry,
@@ -83,13 +91,18 @@ public final class Tuner {
     public func run() throws -> TuningResult {
         let candidates = try check()
         let monitor = try MetricValueName(specification.base.monitor, registry: metrics)
-        try FileManager.default.createDirectory(atPath: path("trials"), withIntermediateDirectories: true)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try AtomicFile.write(Array(try encoder.encode(specification)), to: path("tune.json"))
+        if group.isRoot {
+            try FileManager.default.createDirectory(atPath: path("trials"), withIntermediateDirectories: true)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            try AtomicFile.write(Array(try encoder.encode(specification)), to: path("tune.json"))
+        }
 
         let dataset = try Dataset.load(root)
-        let split = try sharedSplit(dataset)
+        // Rank 0 makes (or reads) the shared split; the others read the folder once it is ready.
+        let made = group.isRoot ? try sharedSplit(dataset) : nil
+        try group.barrier()
+        let split = try made ?? sharedSplit(dataset)
         var plan = try loadPlan() ?? TuningPlan(
             candidates: candidates, roundEpochs: specification.roundEpochs(candidates: candidates.count),
             trials: candidates.indices.map { PlannedTrial(id: $0 + 1, round: 0, candidate: $0, epochs: 0) },
@@ -115,21 +128,32 @@ public final class Tuner {
                 }
                 try savePlan(plan)
             }
-            for trial in plan.trials where trial.round == round && records[trial.id] == nil {
-                let spent = records.values.reduce(0) { $0 + $1.seconds }
+            let pending = plan.trials.filter { $0.round == round && records[$0.id] == nil }
+            var next = 0
+            while next < pending.count {
+                let spent = records.values.reduce(0) { $0 + $1.seconds } / Double(group.size)
                 if let budget = specification.budgetSeconds, spent >= budget {
                     log("budget of \(Duration.clock(budget)) spent: no more trials start")
                     break rounds
                 }
-                let record = runTrial(trial, point: plan.candidates[trial.candidate], dataset: dataset, split: split, monitor: monitor)
-                records[trial.id] = record
-                try saveRecords(records, plan: plan)
-                let doneEpochs = records.values.reduce(0) { $0 + $1.epochs }
-                let perEpoch = records.values.reduce(0) { $0 + $1.seconds } / Double(max(doneEpochs, 1))
-                var eta = Double(max(total - doneEpochs, 0)) * perEpoch
-                if let budget = specification.budgetSeconds { eta = min(eta, max(budget - spent - record.seconds, 0)) }
-                let best = bestRecord(records.values.filter { $0.round == round }, higherIsBetter: monitor.higherIsBetter)
-                log(line(record, of: plan, best: best, eta: eta, monitor: monitor))
+                // One trial per rank (one in a single process); every rank learns every result.
+                let wave = Array(pending[next..<min(next + group.size, pending.count)])
+                next += wave.count
+                let mine = group.rank < wave.count
+                    ? runTrial(wave[group.rank], point: plan.candidates[wave[group.rank].candidate], dataset: dataset, split: split, monitor: monitor)
+                    : nil
+                let finished = try Shard.gather(mine, group: group).compactMap { $0 }
+                for record in finished { records[record.id] = record }
+                if group.isRoot { try saveRecords(records, plan: plan) }
+                for record in finished {
+                    let doneEpochs = records.values.reduce(0) { $0 + $1.epochs }
+                    let perEpoch = records.values.reduce(0) { $0 + $1.seconds } / Double(max(doneEpochs, 1)) / Double(group.size)
+                    var eta = Double(max(total - doneEpochs, 0)) * perEpoch
+                    if let budget = specification.budgetSeconds { eta = min(eta, max(budget - records.values.reduce(0) { $0 + $1.seconds } / Double(group.size), 0)) }
+                    // The best as of this trial (a wave's later results are told after it).
+                    let best = bestRecord(records.values.filter { $0.round == round && $0.id <= record.id }, higherIsBetter: monitor.higherIsBetter)
+                    log(line(record, of: plan, best: best, eta: eta, monitor: monitor))
+                }
             }
         }
         let all = records.values.sorted { $0.id < $1.id }
@@ -141,9 +165,9 @@ public final class Tuner {
         var bestConfiguration = try SearchSpace.apply(plan.candidates[best.candidate], to: specification.base)
         bestConfiguration.epochs = best.epochs
         bestConfiguration.output = nil
-        try AtomicFile.write(Array(try ConfigurationFile.yaml(bestConfiguration).utf8), to: path("best.yaml"))
+        if group.isRoot { try AtomicFile.write(Array(try ConfigurationFile.yaml(bestConfiguration).utf8), to: path("best.yaml")) }
         let bestModel = trialFolder(best.id, fold: specification.folds == nil ? nil : 0) + "/best.vision"
-        if FileManager.default.fileExists(atPath: bestModel) {
+        if group.isRoot && FileManager.default.fileExists(atPath: bestModel) {
             try? FileManager.default.removeItem(atPath: path("best.vision"))
             try FileManager.default.copyItem(atPath: bestModel, toPath: path("best.vision"))
         }
@@ -153,6 +177,7 @@ public final class Tuner {
         }
         var result = TuningResult(records: all, best: best, baseline: baseline, refit: nil, monitor: monitor.key)
         if specification.refit { result.refit = try refit(bestConfiguration, dataset: dataset, split: split, monitor: monitor) }
+        guard group.isRoot else { return result }
         try TuningReport.write(to: path("report.html"), result: result, plan: plan, space: specification.space)
         log("report: \(path("report.html"))")
         return result
@@ -179,7 +204,7 @@ public final class Tuner {
             for: dataset, fractions: try SplitFractions(train: c.trainFraction, val: c.valFraction, test: c.testFraction), seed: c.seed)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(Array(try encoder.encode(split)), to: file)
+        if group.isRoot { try AtomicFile.write(Array(try encoder.encode(split)), to: file) }
         return split
     }
 
@@ -240,12 +265,16 @@ public final class Tuner {
         var merged = split
         merged.entries = split.entries.map { $0.split == .val ? SplitDefinition.Entry(path: $0.path, label: $0.label, split: .train) : $0 }
         var request = TrainingSetup.Request(root: root, configuration: configuration, output: path("refit"))
+        // Data-parallel over every rank when the batch divides among them; else rank 0 alone.
+        let together = group.isDistributed && configuration.batchSize % group.size == 0
+        guard together || group.isRoot else { return nil }
+        if together { request.group = group }
         request.split = merged
         request.withoutValidation = true
         request.limits = decodeLimits
         request.configuration.output = request.output
         request.configuration.patience = nil  // nothing to stop on without validation
-        try? FileManager.default.removeItem(atPath: path("refit"))
+        if group.isRoot { try? FileManager.default.removeItem(atPath: path("refit")) }
         log("refit: the best configuration on train + val (\(configuration.epochs) epochs); the test split is used now, for the first and only time")
         let result = try Trainer(request, models: models, metrics: metrics, log: { _ in }).run()
         if let evaluation = result.evaluation {
@@ -271,6 +300,7 @@ public final class Tuner {
     }
 
     func savePlan(_ plan: TuningPlan) throws {
+        guard group.isRoot else { return }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try AtomicFile.write(Array(try encoder.encode(plan)), to: path("plan.json"))
@@ -292,6 +322,7 @@ public final class Tuner {
 
     /// trials.jsonl and trials.csv, rewritten atomically after every trial.
     func saveRecords(_ records: [Int: TrialRecord], plan: TuningPlan) throws {
+        guard group.isRoot else { return }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let sorted = records.values.sorted { $0.id < $1.id }

@@ -267,7 +267,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VisionCLITests",
-            dependencies: ["vision", "VisionImage", "VisionTestSupport"],
+            dependencies: ["vision", "VisionImage", "VisionTestSupport", "SafeTensors"],
             path: "Tests/VisionCLITests"
         ),
     ]

@@ -11,7 +11,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure throughput (build with -c release for meaningful figures).",
-        subcommands: [BenchDecodeCommand.self, BenchDataCommand.self, BenchTrainCommand.self, BenchInferCommand.self]
+        subcommands: [BenchDecodeCommand.self, BenchDataCommand.self, BenchTrainCommand.self, BenchInferCommand.self, BenchAllreduceCommand.self]
     )
 }
 

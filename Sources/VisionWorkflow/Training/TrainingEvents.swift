@@ -28,6 +28,7 @@ public struct EpochRecord: Sendable, Equatable {
     public var validation: [String: Double]
     public var learningRate: Double
     public var seconds: Double
+    /// Training images per second over the epoch's steps (validation not counted).
     public var imagesPerSecond: Double
     /// Whether this epoch's weights are the best so far by the monitored figure.
     public var isBest = false

@@ -168,6 +168,8 @@ public struct TrainingLoop {
             }
             if stop { break }
         }
+        // Training throughput counts the steps, not the validation that follows.
+        let trainingSeconds = Self.seconds(since: start, clock)
         if let buckets {
             run.communication.waitSeconds += waited
             run.communication.bytesPerStep = buckets.bytesPerStep
@@ -207,7 +209,7 @@ public struct TrainingLoop {
         var record = EpochRecord(
             epoch: epoch, trainLoss: lossSum / Double(seen), trainAccuracy: (try? accuracy.compute().value ?? .nan) ?? .nan,
             validation: figures, learningRate: Double(run.optimizer.learningRate), seconds: seconds,
-            imagesPerSecond: Double(seen) / seconds)
+            imagesPerSecond: Double(seen) / trainingSeconds)
         let monitored = figures[run.monitor.key] ?? .nan
         if run.valItems.isEmpty {
             // Nothing to choose by: the latest weights are the model.

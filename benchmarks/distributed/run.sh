@@ -29,7 +29,7 @@ rows = list(csv.DictReader(open(sys.argv[1])))[1:]
 print(statistics.median(float(r["images_per_second"]) for r in rows))
 PY
 }
-common=(train "$data" --model resnet20 --image-size 32 --epochs "$epochs" --batch-size 128 --val-fraction 0.05 --test-fraction 0.05)
+common=(train "$data" --model resnet20 --image-size 32 --epochs "$epochs" --batch-size 128 --train-fraction 0.9 --val-fraction 0.05 --test-fraction 0.05)
 one=() two=() share=()
 for round in $(seq "$rounds"); do
     rm -rf "$work/one" "$work/two"

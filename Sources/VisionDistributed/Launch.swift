@@ -29,6 +29,14 @@ public enum Launch {
         if let started { return started }
         let group: ProcessGroup = startedByLauncher || forced ? try MPIProcessGroup(timeout: timeout) : SingleProcess()
         started = group
+        #if DEBUG
+        // Tests make one rank hang (`VISION_DEBUG_STALL_RANK=RANK:SECONDS`) to see the others stop.
+        if let stall = ProcessInfo.processInfo.environment["VISION_DEBUG_STALL_RANK"]?.split(separator: ":"), stall.count == 2,
+            Int(stall[0]) == group.rank, let seconds = Double(stall[1])
+        {
+            Thread.sleep(forTimeInterval: seconds)
+        }
+        #endif
         return group
     }
 

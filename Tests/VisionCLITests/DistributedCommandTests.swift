@@ -22,12 +22,13 @@ import VisionTestSupport
     }
 
     /// `mpirun -np ranks vision arguments…`, or a failure naming the missing launcher.
-    static func mpi(_ ranks: Int, _ arguments: [String]) throws -> CLIResult {
+    static func mpi(_ ranks: Int, _ arguments: [String], environment: [String: String] = [:]) throws -> CLIResult {
         guard let mpirun else {
             Issue.record("mpirun is missing: scripts/install-system-packages.sh installs openmpi-bin and libopenmpi-dev")
             return CLIResult(status: -1, standardOutput: "", standardError: "")
         }
-        return try Process.output(mpirun, ["--allow-run-as-root", "--oversubscribe", "-np", "\(ranks)", CLI.executable.path] + arguments)
+        return try Process.output(
+            mpirun, ["--allow-run-as-root", "--oversubscribe", "-np", "\(ranks)", CLI.executable.path] + arguments, environment: environment)
     }
 
     /// Every tensor of two model files, compared: the largest difference relative to the tensor's largest value.
@@ -127,6 +128,19 @@ import VisionTestSupport
         #expect(FileManager.default.fileExists(atPath: folder + "/run/last.vision"))
     }
 
+    /// A rank that hangs (debug builds stall one on request) does not keep the others waiting:
+    /// the collective timeout ends the job with a message naming the collective.
+    @Test func aStuckRankEndsTheJobAtTheCollectiveTimeout() throws {
+        let data = try Self.tinyDigits(), folder = try Fixtures.temporaryDirectory()
+        let started = Date()
+        let result = try Self.mpi(2, [
+            "train", data, "--model", "lenet", "--epochs", "1", "--batch-size", "16", "--output", folder + "/run", "--collective-timeout", "2",
+        ], environment: ["VISION_DEBUG_STALL_RANK": "1:60"])
+        #expect(Date().timeIntervalSince(started) < 40, "the job ran \(Date().timeIntervalSince(started)) s")
+        #expect(result.status != 0)
+        #expect(result.standardError.contains("for the other ranks (--collective-timeout 2): one of them is stuck; stopping the job"), "\(result.standardError)")
+    }
+
     /// The direct children of `pid` (the ranks mpirun started on this machine).
     static func children(of pid: Int32) -> [Int32] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
@@ -176,8 +190,9 @@ import VisionTestSupport
 
 extension Process {
     /// Runs `executable` to the end and returns its status and output.
-    static func output(_ executable: String, _ arguments: [String]) throws -> CLIResult {
+    static func output(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> CLIResult {
         let process = Process()
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         let output = Pipe(), error = Pipe()

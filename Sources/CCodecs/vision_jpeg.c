@@ -284,3 +284,75 @@ void vc_jpeg_close(vc_jpeg_decoder *decoder) {
     free(decoder->cmyk_rows);
     free(decoder);
 }
+
+// MARK: Encoding
+
+struct vc_jpeg_encode_error {
+    struct jpeg_error_mgr pub;
+    jmp_buf jump;
+    char message[VC_MESSAGE_CAPACITY];
+};
+
+static void vc_jpeg_encode_error_exit(j_common_ptr cinfo) {
+    struct vc_jpeg_encode_error *error = (struct vc_jpeg_encode_error *)cinfo->err;
+    char text[JMSG_LENGTH_MAX];
+    (*cinfo->err->format_message)(cinfo, text);
+    snprintf(error->message, sizeof error->message, "%s", text);
+    longjmp(error->jump, 1);
+}
+
+static void vc_jpeg_encode_silence(j_common_ptr cinfo, int level) {
+    (void)cinfo;
+    (void)level;
+}
+
+vc_status vc_jpeg_encode(const uint8_t *pixels, uint32_t width, uint32_t height, uint32_t channels, int quality,
+                         uint8_t **output, size_t *output_size, char *message) {
+    *output = NULL;
+    *output_size = 0;
+    if (channels != 1 && channels != 3) {
+        snprintf(message, VC_MESSAGE_CAPACITY, "JPEG holds gray or RGB, not %u channels", channels);
+        return VC_UNSUPPORTED;
+    }
+    if (width == 0 || height == 0 || width > 65500 || height > 65500) {
+        snprintf(message, VC_MESSAGE_CAPACITY, "JPEG sides are 1...65500 pixels, got %ux%u", width, height);
+        return VC_UNSUPPORTED;
+    }
+    struct jpeg_compress_struct cinfo;
+    struct vc_jpeg_encode_error error;
+    // volatile: they change between setjmp and a possible longjmp.
+    unsigned char *volatile buffer = NULL;
+    unsigned long volatile size = 0;
+    memset(&error, 0, sizeof error);
+    cinfo.err = jpeg_std_error(&error.pub);
+    error.pub.error_exit = vc_jpeg_encode_error_exit;
+    error.pub.emit_message = vc_jpeg_encode_silence;
+    if (setjmp(error.jump)) {
+        jpeg_destroy_compress(&cinfo);
+        free(buffer);
+        snprintf(message, VC_MESSAGE_CAPACITY, "%s", error.message);
+        return VC_CORRUPT;
+    }
+    jpeg_create_compress(&cinfo);
+    unsigned char *destination = NULL;
+    unsigned long destination_size = 0;
+    jpeg_mem_dest(&cinfo, &destination, &destination_size);
+    cinfo.image_width = width;
+    cinfo.image_height = height;
+    cinfo.input_components = (int)channels;
+    cinfo.in_color_space = channels == 1 ? JCS_GRAYSCALE : JCS_RGB;
+    jpeg_set_defaults(&cinfo);
+    jpeg_set_quality(&cinfo, quality < 1 ? 1 : quality > 100 ? 100 : quality, TRUE);
+    jpeg_start_compress(&cinfo, TRUE);
+    while (cinfo.next_scanline < cinfo.image_height) {
+        JSAMPROW row = (JSAMPROW)(pixels + (size_t)cinfo.next_scanline * width * channels);
+        jpeg_write_scanlines(&cinfo, &row, 1);
+    }
+    jpeg_finish_compress(&cinfo);
+    buffer = destination;
+    size = destination_size;
+    jpeg_destroy_compress(&cinfo);
+    *output = buffer;
+    *output_size = size;
+    return VC_OK;
+}

@@ -32,8 +32,44 @@ public struct AuditReport: Sendable, Codable, Equatable {
         /// "exact" (identical bytes) or "near" (perceptual hash).
         public var match: String
         public var paths: [String]
+        /// Each path's class and split, in the order of `paths`.
         public var classes: [String]
         public var splits: [String]
+        /// The group's least similarity to its representative (1 for identical bytes).
+        public var score: Double
+    }
+
+    /// Files that are the same picture though not the same bytes: the representative first.
+    public struct NearDuplicateGroup: Sendable, Codable, Equatable {
+        public var paths: [String]
+        /// Each path's similarity to the first (thumbnail correlation; 1 for the first itself
+        /// and for exact copies of a member, which carry that member's score).
+        public var scores: [Double]
+    }
+
+    /// The thresholds the near-duplicate search used.
+    public struct NearDuplicateSettings: Sendable, Codable, Equatable {
+        /// Candidates: pHash or dHash within this many bits of 64.
+        public var hashRadius: Int
+        /// Verified: thumbnail correlation at least this.
+        public var similarity: Double
+        /// Verified (colour images): chromaticity histograms overlapping at least this much.
+        public var colourOverlap: Double
+        /// Thumbnail pixels (of 32) of shift searched.
+        public var maxShift: Int
+        /// Gray thumbnails with a standard deviation under this (0–255) are too uniform to compare.
+        public var uniformContrast: Double
+        /// Images with a side under this many pixels are not compared.
+        public var minimumSide: Int
+
+        public init(_ options: NearDuplicateSearch.Options) {
+            hashRadius = options.candidates.radius
+            similarity = options.similarity
+            colourOverlap = options.colourOverlap
+            maxShift = options.maxShift
+            uniformContrast = Double(Thumbnail.uniformContrast)
+            minimumSide = NearDuplicateSearch.minimumSide
+        }
     }
 
     public var root: String
@@ -61,10 +97,16 @@ public struct AuditReport: Sendable, Codable, Equatable {
     public var trainStatistics: Statistics?
     /// Groups of files with identical bytes.
     public var duplicates: [[String]]
-    /// Groups of files linked by chains of perceptual hashes within the threshold (connected
-    /// components, so a group's ends may be further apart), not all with identical bytes; each in
-    /// dataset order, groups ordered by their first file.
-    public var nearDuplicates: [[String]]
-    public var nearDuplicateThreshold: Int
+    /// Near-duplicate groups (candidates from perceptual hashes, verified on thumbnails, grouped
+    /// by complete linkage), ordered by their first file.
+    public var nearDuplicateGroups: [NearDuplicateGroup]
+    public var nearDuplicateSettings: NearDuplicateSettings
+    /// Candidate pairs proposed and verified.
+    public var nearDuplicateCandidates = 0
+    public var nearDuplicatePairsVerified = 0
+    /// Images too uniform to compare (left out of the near-duplicate search).
+    public var uniformImages: [String] = []
+    /// Images under 16 pixels a side (left out of the near-duplicate search).
+    public var smallImages: [String] = []
     public var leakage: [Leak]
 }

@@ -11,21 +11,24 @@ public enum DataAudit {
         public var fractions: SplitFractions
         /// A saved split to audit instead of a fresh one.
         public var split: SplitDefinition?
-        /// Largest dHash Hamming distance that counts as a near-duplicate (of 64 bits).
-        public var nearDuplicateThreshold: Int
+        /// How near-duplicates are proposed and verified (thresholds documented there).
+        public var nearDuplicates: NearDuplicateSearch.Options
+        /// More candidate pairs (indices into the dataset's items), e.g. neighbours in a model's
+        /// feature space; verified like the rest.
+        public var extraCandidates: [(Int, Int)] = []
         public var threads: Int
         /// What one image's decode may cost; an image over them is reported as unreadable.
         public var limits: DecodeLimits
 
         public init(
             seed: UInt64 = 0, fractions: SplitFractions = .standard, split: SplitDefinition? = nil,
-            nearDuplicateThreshold: Int = 3, threads: Int = 2, limits: DecodeLimits = .standard
+            nearDuplicates: NearDuplicateSearch.Options = .init(), threads: Int = 2, limits: DecodeLimits = .standard
         ) {
             self.limits = limits
             self.seed = seed
             self.fractions = fractions
             self.split = split
-            self.nearDuplicateThreshold = nearDuplicateThreshold
+            self.nearDuplicates = nearDuplicates
             self.threads = threads
         }
     }
@@ -33,6 +36,9 @@ public enum DataAudit {
     struct FileFacts {
         var sha: String?
         var hash: UInt64?
+        var pHash: UInt64?
+        /// The gray thumbnail's standard deviation (0–255).
+        var contrast: Float?
         var format: String?
         var channels: Int?
         /// A colour image whose R, G and B are equal.
@@ -57,8 +63,8 @@ public enum DataAudit {
             imbalanceRatio: (counts.min() ?? 0) > 0 ? Double(counts.max() ?? 0) / Double(counts.min() ?? 1) : nil,
             files: dataset.items.count, readable: 0, corrupt: [], formats: [:], channels: [:], sizes: nil,
             splits: [:], splitMethod: splitDefinition.preset ? "preset" : "\(splitDefinition.method) seed \(splitDefinition.seed)",
-            trainStatistics: nil, duplicates: [], nearDuplicates: [], nearDuplicateThreshold: options.nearDuplicateThreshold,
-            leakage: [])
+            trainStatistics: nil, duplicates: [], nearDuplicateGroups: [],
+            nearDuplicateSettings: .init(options.nearDuplicates), leakage: [])
         for split in splits { report.splits[split.rawValue, default: 0] += 1 }
 
         var sizeCounts: [String: Int] = [:]
@@ -106,37 +112,72 @@ public enum DataAudit {
         let exactGroups = bySHA.values.filter { $0.count > 1 }.map { $0.sorted() }.sorted { $0[0] < $1[0] }
         report.duplicates = exactGroups.map { $0.map { dataset.items[$0].path } }
 
-        // Near duplicates: images linked by chains of dHashes within the threshold (connected
-        // components, found through banded buckets). A group of identical files alone is already an
-        // exact group. Images under 16 px a side carry too little detail for a 9×8 hash.
-        let hashed = facts.indices.compactMap { index -> (index: Int, hash: UInt64)? in
-            guard let hash = facts[index].hash, facts[index].width >= 16, facts[index].height >= 16 else { return nil }
-            return (index, hash)
+        // Near duplicates among distinct files (one representative of each exact group), then
+        // each group widened by the exact copies of its members.
+        var representative = [Int](dataset.items.indices)
+        for group in exactGroups { for member in group { representative[member] = group[0] } }
+        // Under 16 pixels a side an image holds too little to tell a copy from a look-alike
+        // (8×8 digits written alike correlate at 0.99): set aside, and said.
+        let small = facts.indices.filter { facts[$0].error == nil && min(facts[$0].width, facts[$0].height) < NearDuplicateSearch.minimumSide }
+        let tooSmall = Set(small)
+        let distinct = facts.indices.map { representative[$0] == $0 && facts[$0].error == nil && !tooSmall.contains($0) }
+        let hashes = facts.indices.map { index -> (p: UInt64, d: UInt64)? in
+            guard distinct[index], let p = facts[index].pHash, let d = facts[index].hash else { return nil }
+            return (p, d)
         }
-        let components = NearDuplicateGroups(hashes: hashed.map(\.hash), threshold: options.nearDuplicateThreshold).groups
-        let nearList = components.map { $0.map { hashed[$0].index } }.filter { group in
-            Set(group.compactMap { facts[$0].sha }).count > 1
+        let limits = options.limits
+        let search = NearDuplicateSearch.run(
+            hashes: hashes, contrast: facts.indices.map { distinct[$0] ? facts[$0].contrast : nil },
+            extraCandidates: options.extraCandidates.map { (representative[$0.0], representative[$0.1]) }, options: options.nearDuplicates
+        ) { index in
+            Self.thumbnail(dataset.items[index].path, colour: !facts[index].grayAsColour && (facts[index].channels ?? 3) >= 3, limits: limits)
         }
-        report.nearDuplicates = nearList.map { $0.map { dataset.items[$0].path } }
+        let copies = Dictionary(grouping: facts.indices.filter { representative[$0] != $0 }, by: { representative[$0] })
+        var nearList: [(members: [Int], scores: [Double])] = []
+        for group in search.groups {
+            var members: [Int] = [], scores: [Double] = []
+            for (member, score) in zip(group.members, group.scores) {
+                members.append(member)
+                scores.append(score)
+                for copy in copies[member] ?? [] {
+                    members.append(copy)
+                    scores.append(score)
+                }
+            }
+            nearList.append((members, scores))
+        }
+        nearList.sort { ($0.members.min() ?? 0) < ($1.members.min() ?? 0) }
+        report.nearDuplicateGroups = nearList.map { .init(paths: $0.members.map { dataset.items[$0].path }, scores: $0.scores) }
+        report.uniformImages = search.uniform.map { dataset.items[$0].path }
+        report.smallImages = small.map { dataset.items[$0].path }
+        report.nearDuplicateCandidates = search.candidates
+        report.nearDuplicatePairsVerified = search.verified
 
-        func leaks(_ group: [Int], match: String) -> [AuditReport.Leak] {
+        func leaks(_ group: [Int], match: String, score: Double) -> [AuditReport.Leak] {
             let labels = Set(group.map { dataset.items[$0].label })
             let groupSplits = Set(group.map { splits[$0] })
             let paths = group.map { dataset.items[$0].path }
-            let classNames = labels.sorted().map { dataset.classes[$0] }
-            let splitNames = groupSplits.sorted().map(\.rawValue)
+            let classNames = group.map { dataset.classes[dataset.items[$0].label] }
+            let splitNames = group.map { splits[$0].rawValue }
             var out: [AuditReport.Leak] = []
             if labels.count > 1 {
-                out.append(.init(kind: "class", match: match, paths: paths, classes: classNames, splits: splitNames))
+                out.append(.init(kind: "class", match: match, paths: paths, classes: classNames, splits: splitNames, score: score))
             }
             if groupSplits.count > 1 {
-                out.append(.init(kind: "split", match: match, paths: paths, classes: classNames, splits: splitNames))
+                out.append(.init(kind: "split", match: match, paths: paths, classes: classNames, splits: splitNames, score: score))
             }
             return out
         }
-        for group in exactGroups { report.leakage += leaks(group, match: "exact") }
-        for group in nearList { report.leakage += leaks(group, match: "near") }
+        for group in exactGroups { report.leakage += leaks(group, match: "exact", score: 1) }
+        for group in nearList { report.leakage += leaks(group.members, match: "near", score: group.scores.min() ?? 0) }
         return report
+    }
+
+    /// Verification's view of one file: decoded small (JPEG's DCT scaling) into a thumbnail.
+    static func thumbnail(_ path: String, colour: Bool, limits: DecodeLimits) -> Thumbnail? {
+        guard let decoded = try? ImageDecoder.decode(contentsOf: path, options: DecodeOptions(layout: .rgb, sizeHint: (64, 64), limits: limits))
+        else { return nil }
+        return try? Thumbnail(decoded.image, colour: colour)
     }
 
     /// Reads, hashes and decodes each file; `threads` workers take interleaved files.
@@ -178,6 +219,10 @@ public enum DataAudit {
             }
             fact.sums = s
             fact.hash = try? PerceptualHash.dHash(image)
+            if let thumbnail = try? Thumbnail(image, colour: false) {
+                fact.pHash = PerceptualHash.pHash(thumbnail: thumbnail.gray)
+                fact.contrast = thumbnail.contrast
+            }
         } catch {
             fact.error = error.description
         }

@@ -43,25 +43,32 @@ public final class DataLoader: Sendable {
         } else {
             order = Array(0..<n)
         }
-        // Pad by wrapping so every rank gets the same count (PyTorch's DistributedSampler).
         let world = options.worldSize
-        let total = (n + world - 1) / world * world
-        var positions = Array(0..<n)
-        while positions.count < total { positions.append(positions[positions.count % n]) }
+        guard world > 1 else { return order.enumerated().map { ($0.element, UInt64($0.offset)) } }
+        // Distributed: each global batch (batch size × world size positions) is dealt among the
+        // ranks, rank r taking its positions r, r + world, …; nothing is padded or repeated, so
+        // the ranks together see exactly what one process sees, batch for batch. The last global
+        // batch may leave a rank fewer images, or none.
+        let global = options.batchSize * world
+        let limit = options.dropLast ? n / global * global : n
         var plan: [(item: Int, stream: UInt64)] = []
-        plan.reserveCapacity(total / world)
-        var position = options.rank
-        while position < total {
-            plan.append((order[positions[position]], UInt64(position)))
-            position += world
+        plan.reserveCapacity(limit / world + 1)
+        var start = 0
+        while start < limit {
+            var position = start + options.rank
+            while position < min(start + global, limit) {
+                plan.append((order[position], UInt64(position)))
+                position += world
+            }
+            start += global
         }
         return plan
     }
 
-    /// Batches in `epoch` for this rank.
+    /// Batches in an epoch: the same on every rank (a rank's last one may be empty).
     public func batchCount(epoch: Int = 0) -> Int {
-        let count = (items.count + options.worldSize - 1) / options.worldSize
-        return options.dropLast ? count / options.batchSize : (count + options.batchSize - 1) / options.batchSize
+        let global = options.batchSize * options.worldSize
+        return options.dropLast ? items.count / global : (items.count + global - 1) / global
     }
 
     /// An iterator over the batches of `epoch`; decoding starts at once on the worker threads.
@@ -71,7 +78,7 @@ public final class DataLoader: Sendable {
 
     /// Decodes and transforms the samples of batch `index`.
     func makeBatch(_ index: Int, plan: [(item: Int, stream: UInt64)], epoch: Int) -> Result<(Batch, [BadImage]), LoaderError> {
-        let start = index * options.batchSize
+        let start = min(index * options.batchSize, plan.count)
         let end = min(start + options.batchSize, plan.count)
         var samples: [(FloatImage, Int, String)] = []
         samples.reserveCapacity(end - start)
@@ -144,9 +151,7 @@ public final class EpochIterator {
         self.loader = loader
         self.epoch = epoch
         let plan = loader.plan(epoch: epoch)
-        var count = loader.options.dropLast ? plan.count / loader.options.batchSize
-            : (plan.count + loader.options.batchSize - 1) / loader.options.batchSize
-        count = max(count, 0)
+        let count = loader.batchCount(epoch: epoch)
         state = PrefetchState(batchCount: count, limit: loader.options.prefetch)
         for _ in 0..<min(loader.options.workers, count) {
             let state = self.state

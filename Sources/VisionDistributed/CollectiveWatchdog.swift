@@ -6,6 +6,7 @@ import Foundation
 final class CollectiveWatchdog: @unchecked Sendable {
     private let lock = NSLock()
     private var started: (what: String, at: Double)?
+    private var suspensions = 0
     private let rank: Int
     private let timeout: Double
 
@@ -31,8 +32,15 @@ final class CollectiveWatchdog: @unchecked Sendable {
         return try body()
     }
 
+    /// Runs `body` with no collective timed.
+    func suspended<T>(_ body: () throws -> T) rethrows -> T {
+        lock.withLock { suspensions += 1 }
+        defer { lock.withLock { suspensions -= 1 } }
+        return try body()
+    }
+
     private func check() {
-        guard let (what, at) = lock.withLock({ started }), Self.now - at > timeout else { return }
+        guard let (what, at) = lock.withLock({ suspensions == 0 ? started : nil }), Self.now - at > timeout else { return }
         let message = String(
             format: "rank %d: %@ has waited %.0f s for the other ranks (--collective-timeout %.0f): one of them is stuck; stopping the job\n",
             rank, what, Self.now - at, timeout)

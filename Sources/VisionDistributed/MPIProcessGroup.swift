@@ -15,6 +15,9 @@ public final class MPIProcessGroup: ProcessGroup, @unchecked Sendable {
     init(timeout: Double) throws(DistributedError) {
         var provided: Int32 = 0
         try Self.check(MPI_Init_thread(nil, nil, vision_mpi_thread_funneled(), &provided), "MPI_Init_thread")
+        guard provided >= vision_mpi_thread_funneled() else {
+            throw .invalidLayout("this MPI library gives thread level \(provided); vision needs MPI_THREAD_FUNNELED (its loader threads run beside the collectives)")
+        }
         world = vision_mpi_comm_world()
         MPI_Comm_set_errhandler(world, vision_mpi_errors_return())
         var rank: Int32 = 0, size: Int32 = 0
@@ -43,7 +46,7 @@ public final class MPIProcessGroup: ProcessGroup, @unchecked Sendable {
     public func allreduceSum(_ values: UnsafeMutableBufferPointer<Float>) throws(DistributedError) {
         try watchdog.watch("allreduce of \(values.count) floats") { () throws(DistributedError) in
             try Self.check(
-                MPI_Allreduce(vision_mpi_in_place(), values.baseAddress, Int32(values.count), vision_mpi_float(), vision_mpi_sum(), world),
+                MPI_Allreduce(vision_mpi_in_place(), values.baseAddress, try Self.count(values.count), vision_mpi_float(), vision_mpi_sum(), world),
                 "MPI_Allreduce")
         }
     }
@@ -51,7 +54,7 @@ public final class MPIProcessGroup: ProcessGroup, @unchecked Sendable {
     public func allreduceSum(_ values: UnsafeMutableBufferPointer<Double>) throws(DistributedError) {
         try watchdog.watch("allreduce of \(values.count) numbers") { () throws(DistributedError) in
             try Self.check(
-                MPI_Allreduce(vision_mpi_in_place(), values.baseAddress, Int32(values.count), vision_mpi_double(), vision_mpi_sum(), world),
+                MPI_Allreduce(vision_mpi_in_place(), values.baseAddress, try Self.count(values.count), vision_mpi_double(), vision_mpi_sum(), world),
                 "MPI_Allreduce")
         }
     }
@@ -59,7 +62,7 @@ public final class MPIProcessGroup: ProcessGroup, @unchecked Sendable {
     public func allreduceMax(_ values: UnsafeMutableBufferPointer<Double>) throws(DistributedError) {
         try watchdog.watch("allreduce (max) of \(values.count) numbers") { () throws(DistributedError) in
             try Self.check(
-                MPI_Allreduce(vision_mpi_in_place(), values.baseAddress, Int32(values.count), vision_mpi_double(), vision_mpi_max(), world),
+                MPI_Allreduce(vision_mpi_in_place(), values.baseAddress, try Self.count(values.count), vision_mpi_double(), vision_mpi_max(), world),
                 "MPI_Allreduce")
         }
     }
@@ -67,7 +70,7 @@ public final class MPIProcessGroup: ProcessGroup, @unchecked Sendable {
     public func startAllreduceSum(_ values: UnsafeMutableBufferPointer<Float>) throws(DistributedError) -> PendingReduction {
         var request = vision_mpi_request_null()
         try Self.check(
-            MPI_Iallreduce(vision_mpi_in_place(), values.baseAddress, Int32(values.count), vision_mpi_float(), vision_mpi_sum(), world, &request),
+            MPI_Iallreduce(vision_mpi_in_place(), values.baseAddress, try Self.count(values.count), vision_mpi_float(), vision_mpi_sum(), world, &request),
             "MPI_Iallreduce")
         return Request(request, count: values.count, watchdog: watchdog)
     }
@@ -94,7 +97,7 @@ public final class MPIProcessGroup: ProcessGroup, @unchecked Sendable {
 
     public func broadcast(_ values: UnsafeMutableBufferPointer<Float>, from root: Int) throws(DistributedError) {
         try watchdog.watch("broadcast of \(values.count) floats") { () throws(DistributedError) in
-            try Self.check(MPI_Bcast(values.baseAddress, Int32(values.count), vision_mpi_float(), Int32(root), world), "MPI_Bcast")
+            try Self.check(MPI_Bcast(values.baseAddress, try Self.count(values.count), vision_mpi_float(), Int32(root), world), "MPI_Bcast")
         }
     }
 
@@ -112,10 +115,22 @@ public final class MPIProcessGroup: ProcessGroup, @unchecked Sendable {
         try watchdog.watch("barrier") { () throws(DistributedError) in try Self.check(MPI_Barrier(world), "MPI_Barrier") }
     }
 
+    public func withoutTimeout<T>(_ body: () throws -> T) rethrows -> T {
+        try watchdog.suspended(body)
+    }
+
     public func abort(_ message: String, code: Int32) -> Never {
         FileHandle.standardError.write(Data(("rank \(rank): " + message + "\n").utf8))
         MPI_Abort(world, code)
         exit(code)  // MPI_Abort does not return; this satisfies the type checker.
+    }
+
+    /// An element count as MPI takes it (a C int).
+    static func count(_ value: Int) throws(DistributedError) -> Int32 {
+        guard let count = Int32(exactly: value) else {
+            throw .invalidLayout("\(value) values in one MPI call: more than a C int counts; split the message")
+        }
+        return count
     }
 
     static func check(_ code: Int32, _ call: String) throws(DistributedError) {

@@ -24,6 +24,9 @@ public protocol ProcessGroup: AnyObject, Sendable {
     func broadcast(_ values: UnsafeMutableBufferPointer<Float>, from root: Int) throws(DistributedError)
     func broadcast(_ bytes: [UInt8], from root: Int) throws(DistributedError) -> [UInt8]
     func barrier() throws(DistributedError)
+    /// Runs `body` with the collective timeout off: for waits that may rightly last long (the
+    /// ranks of a search finishing trials of different lengths).
+    func withoutTimeout<T>(_ body: () throws -> T) rethrows -> T
     /// Ends every rank of the job at once, after printing `message` on this one (an error one rank
     /// meets alone must not leave the others waiting in a collective).
     func abort(_ message: String, code: Int32) -> Never

@@ -52,11 +52,15 @@ struct DataInspectCommand: ParsableCommand {
         commandName: "inspect",
         abstract: "Audit a dataset: class counts, corrupt files, sizes, train statistics, duplicates and leakage.",
         discussion: """
-            Every file is read and decoded once. Duplicates are identical bytes (SHA-256); near \
-            duplicates have perceptual hashes (dHash) within --near-threshold bits, grouped through \
-            chains (A ≈ B and B ≈ C make one group A, B, C). Leakage is the \
-            same image under two classes, or in two splits (the split is the dataset's own, or the \
-            keyed-hash split of --seed, --val and --test, or --split FILE).
+            Every file is read and decoded once. Duplicates are identical bytes (SHA-256). Near \
+            duplicates are found in two stages: candidates whose perceptual hashes (pHash or dHash) \
+            are within --near-threshold bits of 64, then verification on 32×32 thumbnails (best \
+            correlation over shifts of 2 pixels at least --near-similarity, and for colour images \
+            overlapping colours); groups form by complete linkage (an image joins a group only when \
+            it matches every member, so chains never merge). Images too uniform to compare are \
+            listed apart. Leakage is the same image under two classes, or in two splits (the \
+            dataset's own split, the keyed-hash split of --seed, --val and --test, or --split FILE). \
+            --json keys are snake_case.
             """
     )
 
@@ -67,8 +71,11 @@ struct DataInspectCommand: ParsableCommand {
 
     @OptionGroup(title: "Image limits (an image over them is reported as unreadable)") var decodeLimits: DecodeLimitOptions
 
-    @Option(name: .customLong("near-threshold"), help: "Largest perceptual-hash distance (bits of 64) for a near duplicate.")
-    var nearThreshold = 3
+    @Option(name: .customLong("near-threshold"), help: "Candidates: largest pHash or dHash distance (bits of 64).")
+    var nearThreshold = 10
+
+    @Option(name: .customLong("near-similarity"), help: "Verification: least thumbnail correlation (0–1) for a near duplicate.")
+    var nearSimilarity = 0.90
 
     @Option(help: "Decoding threads.")
     var threads = 2
@@ -77,7 +84,8 @@ struct DataInspectCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        if !(0...64).contains(nearThreshold) { throw ValidationError("--near-threshold must be in 0...64, got \(nearThreshold)") }
+        if !(0...32).contains(nearThreshold) { throw ValidationError("--near-threshold must be in 0...32 (bits of 64), got \(nearThreshold)") }
+        if !(0...1).contains(nearSimilarity) { throw ValidationError("--near-similarity must be in 0...1, got \(nearSimilarity)") }
         if threads <= 0 { throw ValidationError("--threads must be positive, got \(threads)") }
     }
 
@@ -85,11 +93,13 @@ struct DataInspectCommand: ParsableCommand {
         let data = try dataset.load()
         let saved = try split.map { try SplitDefinition.read(contentsOf: $0) }
         let options = DataAudit.Options(
-            seed: dataset.seed, fractions: try dataset.fractions(), split: saved, nearDuplicateThreshold: nearThreshold, threads: threads,
+            seed: dataset.seed, fractions: try dataset.fractions(), split: saved,
+            nearDuplicates: NearDuplicateSearch.Options(radius: nearThreshold, similarity: nearSimilarity), threads: threads,
             limits: decodeLimits.limits)
         let report = try DataAudit.run(data, options: options)
         if json {
             let encoder = JSONEncoder()
+            encoder.keyEncodingStrategy = .convertToSnakeCase
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             print(String(decoding: try encoder.encode(report), as: UTF8.self))
         } else {
@@ -127,14 +137,28 @@ enum AuditText {
         for c in r.corrupt { out.append("  \(c.path): \(c.reason)") }
         out.append("exact duplicate groups: \(r.duplicates.count)")
         for g in r.duplicates { out.append("  " + shortList(g, separator: "  =  ")) }
-        out.append("near-duplicate groups (dHash ≤ \(r.nearDuplicateThreshold) bits; images of 16 px a side or more): \(r.nearDuplicates.count)")
-        for g in r.nearDuplicates { out.append("  " + shortList(g, separator: "  ≈  ")) }
-        out.append("LEAKAGE: \(r.leakage.count)" + (r.leakage.isEmpty ? " (none found)" : ""))
-        for leak in r.leakage {
-            let what = leak.kind == "class" ? "same image in classes \(leak.classes.joined(separator: ", "))"
-                : "same image in splits \(leak.splits.joined(separator: ", "))"
-            out.append("  \(leak.match) \(what): " + shortList(leak.paths, separator: ", "))
+        let settings = r.nearDuplicateSettings
+        out.append(String(
+            format: "near-duplicate groups: %d (%d candidate pairs within %d hash bits, %d verified: thumbnail correlation ≥ %.2f)",
+            r.nearDuplicateGroups.count, r.nearDuplicateCandidates, settings.hashRadius, r.nearDuplicatePairsVerified, settings.similarity))
+        for g in r.nearDuplicateGroups.prefix(50) {
+            let lowest = g.scores.dropFirst().min() ?? 1
+            out.append(String(format: "  (%.3f) ", lowest) + shortList(g.paths, separator: "  ≈  "))
         }
+        if r.nearDuplicateGroups.count > 50 { out.append("  … \(r.nearDuplicateGroups.count - 50) more groups (--json lists them all)") }
+        if !r.smallImages.isEmpty {
+            out.append("under \(settings.minimumSide) px a side (left out of the near-duplicate search): \(r.smallImages.count)")
+        }
+        if !r.uniformImages.isEmpty {
+            out.append("too uniform to compare (left out of the near-duplicate search): \(r.uniformImages.count): " + shortList(r.uniformImages, separator: ", "))
+        }
+        out.append("LEAKAGE: \(r.leakage.count)" + (r.leakage.isEmpty ? " (none found)" : ""))
+        for leak in r.leakage.prefix(50) {
+            let what = leak.kind == "class" ? "same image in classes \(Array(Set(leak.classes)).sorted().joined(separator: ", "))"
+                : "same image in splits \(Array(Set(leak.splits)).sorted().joined(separator: ", "))"
+            out.append("  \(leak.match)\(leak.match == "near" ? String(format: " (%.3f)", leak.score) : "") \(what): " + zip(leak.paths, leak.splits).prefix(8).map { "\($0) [\($1)]" }.joined(separator: ", "))
+        }
+        if r.leakage.count > 50 { out.append("  … \(r.leakage.count - 50) more (--json lists them all)") }
         return out.joined(separator: "\n")
     }
 

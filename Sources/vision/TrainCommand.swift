@@ -117,7 +117,7 @@ struct TrainCommand: ParsableCommand {
         let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
         source.setEventHandler {
             if stop.isRequested {
-                FileHandle.standardError.write(Data("interrupted again: stopping now; \((folder as NSString).appendingPathComponent("last.vision")) holds the last finished epoch\n".utf8))
+                if group.isRoot { FileHandle.standardError.write(Data("interrupted again: stopping now; \((folder as NSString).appendingPathComponent("last.vision")) holds the last finished epoch\n".utf8)) }
                 _exit(130)
             }
             stop.request()

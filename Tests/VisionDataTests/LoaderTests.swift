@@ -57,15 +57,26 @@ import VisionTestSupport
         let items = try Self.items()  // 27
         let drop = try DataLoader(items: items, transform: try Self.pipeline(), options: LoaderOptions(batchSize: 10, dropLast: true))
         #expect(try drop.epoch(0).collect().map(\.count) == [10, 10])
+        // Four ranks deal each global batch of 12: 27 images are 12 + 12 + 3, each seen once, and
+        // every rank has the same three batches (rank 3's last one empty).
         var seen: [String] = []
         for rank in 0..<4 {
             let options = LoaderOptions(batchSize: 3, seed: 2, rank: rank, worldSize: 4)
             let shard = try DataLoader(items: items, transform: try Self.pipeline(), options: options)
-            let paths = try shard.epoch(0).collect().flatMap(\.paths)
-            #expect(paths.count == 7)  // 27 padded to 28, 7 per rank
-            seen += paths
+            let batches = try shard.epoch(0).collect()
+            #expect(batches.map(\.count) == (rank < 3 ? [3, 3, 1] : [3, 3, 0]))
+            seen += batches.flatMap(\.paths)
         }
-        #expect(Set(seen) == Set(items.map(\.path)))
+        #expect(seen.count == 27 && Set(seen) == Set(items.map(\.path)))
+        // Together they are one process's batches of 12, in the same positions.
+        let whole = try DataLoader(items: items, transform: try Self.pipeline(), options: LoaderOptions(batchSize: 12, seed: 2))
+        let reference = try whole.epoch(0).collect().map { Set($0.paths) }
+        var dealt = [Set<String>](repeating: [], count: 3)
+        for rank in 0..<4 {
+            let shard = try DataLoader(items: items, transform: try Self.pipeline(), options: LoaderOptions(batchSize: 3, seed: 2, rank: rank, worldSize: 4))
+            for (index, batch) in try shard.epoch(0).collect().enumerated() { dealt[index].formUnion(batch.paths) }
+        }
+        #expect(dealt == reference)
         #expect(throws: LoaderError.self) {
             try DataLoader(items: items, transform: try Self.pipeline(), options: LoaderOptions(rank: 2, worldSize: 2))
         }

@@ -75,6 +75,11 @@ vc_status vc_png_encode(const uint8_t *pixels, uint32_t width, uint32_t height, 
                         int compression_level, uint8_t **output, size_t *output_size, char *message);
 void vc_free(void *pointer);
 
+// Baseline JPEG (4:2:0 for RGB, libjpeg's defaults) of 8-bit gray (1) or RGB (3) pixels at
+// quality 1-100 into a malloc'd buffer that the caller frees with vc_free.
+vc_status vc_jpeg_encode(const uint8_t *pixels, uint32_t width, uint32_t height, uint32_t channels, int quality,
+                         uint8_t **output, size_t *output_size, char *message);
+
 #ifdef __cplusplus
 }
 #endif

@@ -51,7 +51,8 @@ private func untracedBatchNorm2d(
     }
     let plane = h * w
     let m = n * plane
-    if training && m <= 1 {
+    // Synchronised, the count that matters is every process's (checked there).
+    if training && m <= 1 && BatchNormSynchronization.reducer == nil {
         throw .shapeMismatch(op: "batchnorm2d", expected: "more than one value per channel in training", got: x.shape)
     }
     if training, let reducer = BatchNormSynchronization.reducer {

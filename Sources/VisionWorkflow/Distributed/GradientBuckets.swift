@@ -23,19 +23,29 @@ final class GradientBuckets {
     private(set) var steps = 0
     let bytesPerStep: Int
 
+    /// Parameters' gradients end to end, then one number per parameter: how many ranks had a
+    /// gradient for it (a parameter no rank's backward reached keeps no gradient, as in one process).
     final class Bucket {
         let members: [Int]
         let buffer: UnsafeMutableBufferPointer<Float>
+        /// Where the per-parameter counts start.
+        let flags: Int
         var remaining: Int
         var pending: PendingReduction?
 
         init(members: [Int], count: Int) {
             self.members = members
-            buffer = .allocate(capacity: max(count, 1))
+            flags = count
+            buffer = .allocate(capacity: count + members.count)
             remaining = members.count
         }
 
-        deinit { buffer.deallocate() }
+        deinit {
+            // A reduction still in flight (an error cut the step short; the job is about to end)
+            // may yet write into the buffer: leave it to the process's end rather than free it.
+            if let pending, (try? pending.test()) != true { return }
+            buffer.deallocate()
+        }
     }
 
     /// `capacity`: values per bucket (a parameter larger than it gets a bucket of its own).
@@ -79,8 +89,8 @@ final class GradientBuckets {
     }
 
     /// After backward (or instead of it, when this rank had no image): starts what is left (a
-    /// parameter backward did not reach counts as zero), waits for every sum, and sets each
-    /// parameter's `grad` to the global gradient.
+    /// parameter backward did not reach adds zero), waits for every sum, and sets each parameter's
+    /// `grad` to the global gradient (none when no rank had one).
     func finish() throws {
         for bucket in buckets { bucket.remaining = 0 }
         try startReadyBuckets()
@@ -91,10 +101,13 @@ final class GradientBuckets {
         steps += 1
         for bucket in buckets {
             var offset = 0
-            for index in bucket.members {
+            for (position, index) in bucket.members.enumerated() {
                 let parameter = parameters[index]
-                let values = Array(bucket.buffer[offset..<(offset + parameter.count)])
-                parameter.grad = try Tensor(values, shape: parameter.shape)
+                if bucket.buffer[bucket.flags + position] > 0 {
+                    parameter.grad = try Tensor(Array(bucket.buffer[offset..<(offset + parameter.count)]), shape: parameter.shape)
+                } else {
+                    parameter.grad = nil
+                }
                 offset += parameter.count
             }
         }
@@ -104,7 +117,7 @@ final class GradientBuckets {
         while nextToStart < buckets.count && buckets[nextToStart].remaining == 0 {
             let bucket = buckets[nextToStart]
             var offset = 0
-            for index in bucket.members {
+            for (position, index) in bucket.members.enumerated() {
                 let parameter = parameters[index]
                 let target = bucket.buffer.baseAddress! + offset
                 if let grad = parameter.grad {
@@ -112,6 +125,7 @@ final class GradientBuckets {
                 } else {
                     target.update(repeating: 0, count: parameter.count)
                 }
+                bucket.buffer[bucket.flags + position] = parameter.grad == nil ? 0 : 1
                 offset += parameter.count
             }
             bucket.pending = try group.startAllreduceSum(bucket.buffer)

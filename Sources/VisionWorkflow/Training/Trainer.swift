@@ -57,7 +57,11 @@ public final class Trainer {
         let stop: @Sendable () -> Bool
         if group.isDistributed {
             stop = {
-                do { return try group.any(isRequested()) } catch { return true }
+                do {
+                    return try group.any(isRequested())
+                } catch {
+                    group.abort("cannot agree on stopping with the other ranks: \(error)", code: 1)
+                }
             }
         } else {
             stop = isRequested

@@ -142,7 +142,8 @@ public final class Tuner {
                 let mine = group.rank < wave.count
                     ? runTrial(wave[group.rank], point: plan.candidates[wave[group.rank].candidate], dataset: dataset, split: split, monitor: monitor)
                     : nil
-                let finished = try Shard.gather(mine, group: group).compactMap { $0 }
+                // Trials differ in length: waiting for the wave's slowest is no sign of a stuck rank.
+                let finished = try group.withoutTimeout { try Shard.gather(mine, group: group) }.compactMap { $0 }
                 for record in finished { records[record.id] = record }
                 if group.isRoot { try saveRecords(records, plan: plan) }
                 for record in finished {
@@ -268,7 +269,11 @@ public final class Tuner {
         // Data-parallel over every rank when the batch divides among them; else rank 0 alone.
         let together = group.isDistributed && configuration.batchSize % group.size == 0
         guard together || group.isRoot else { return nil }
-        if together { request.group = group }
+        if together {
+            request.group = group
+        } else if group.isDistributed && configuration.threads == nil {
+            request.configuration.threads = ProcessInfo.processInfo.activeProcessorCount  // the others are done: every core
+        }
         request.split = merged
         request.withoutValidation = true
         request.limits = decodeLimits

@@ -1,0 +1,69 @@
+/// Near-duplicates in two stages. Candidates: images whose perceptual hashes (pHash or dHash)
+/// are close, found through `HashCandidates`, plus any pairs another source proposes (a model's
+/// features). Verification: the thumbnails' best normalised cross-correlation over small shifts
+/// must reach `similarity`, and colour images must also share their colours (chromaticity
+/// histograms overlapping by `colourOverlap`). Groups by `CompleteLinkage`. Images too uniform
+/// to compare are set aside, not matched.
+public struct NearDuplicateSearch {
+    /// Images with a side under this many pixels are not compared (too little to go on).
+    public static let minimumSide = 16
+
+    public struct Options: Sendable, Equatable {
+        public var candidates = HashCandidates.Options()
+        /// Least correlation of the gray thumbnails for a near-duplicate (-1…1).
+        public var similarity = 0.90
+        /// Least chromaticity-histogram overlap (0…1) for two colour images.
+        public var colourOverlap = 0.70
+        /// Pixels of the 32×32 thumbnails each way that the correlation searches (crops and shifts).
+        public var maxShift = 2
+
+        public init(radius: Int = 10, similarity: Double = 0.90) {
+            candidates = HashCandidates.Options(radius: radius)
+            self.similarity = similarity
+        }
+    }
+
+    public struct Result: Sendable {
+        public var groups: [CompleteLinkage.Group]
+        /// Images set aside as too uniform to compare.
+        public var uniform: [Int]
+        /// Candidate pairs proposed, and how many passed verification.
+        public var candidates: Int
+        public var verified: Int
+    }
+
+    /// `hashes[i]` and `contrast[i]` for each image (nil: unreadable); `thumbnail(i)` decodes image
+    /// i's thumbnail when verification needs it (nil: it cannot be read now).
+    public static func run(
+        hashes: [(p: UInt64, d: UInt64)?], contrast: [Float?], extraCandidates: [(Int, Int)] = [], options: Options = Options(),
+        thumbnail: (Int) -> Thumbnail?
+    ) -> Result {
+        let uniform = contrast.indices.filter { (contrast[$0] ?? .infinity) < Thumbnail.uniformContrast }
+        let plain = Set(uniform)
+        let usable = hashes.indices.map { plain.contains($0) ? nil : hashes[$0] }
+        var candidates = HashCandidates(hashes: usable, options: options.candidates).pairs
+        for (a, b) in extraCandidates where a != b && usable.indices.contains(a) && usable.indices.contains(b) && usable[a] != nil && usable[b] != nil {
+            candidates.insert(.init(a, b))
+        }
+        var cache: [Int: Thumbnail?] = [:]
+        func thumb(_ index: Int) -> Thumbnail? {
+            if let cached = cache[index] { return cached }
+            let made = thumbnail(index)
+            cache[index] = made
+            return made
+        }
+        func similarity(_ a: Int, _ b: Int) -> Double? {
+            guard let x = thumb(a), let y = thumb(b) else { return nil }
+            if let overlap = ThumbnailSimilarity.colourOverlap(x, y), overlap < options.colourOverlap { return nil }
+            let score = ThumbnailSimilarity.correlation(x, y, maxShift: options.maxShift)
+            return score >= options.similarity ? score : nil
+        }
+        var verified: [(a: Int, b: Int, score: Double)] = []
+        for pair in candidates.sorted() {
+            let a = Int(pair.first), b = Int(pair.second)
+            if let score = similarity(a, b) { verified.append((a, b, score)) }
+        }
+        let groups = CompleteLinkage.groups(pairs: verified) { plain.contains($0) || plain.contains($1) ? nil : similarity($0, $1) }
+        return Result(groups: groups, uniform: uniform, candidates: candidates.count, verified: verified.count)
+    }
+}

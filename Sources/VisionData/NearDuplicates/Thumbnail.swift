@@ -1,0 +1,94 @@
+import Foundation
+import VisionImage
+
+/// What near-duplicate verification compares: a 32×32 gray thumbnail of the whole image
+/// (stretched, antialiased; 0–255) and, for colour images, a histogram of chromaticity
+/// (r/(r+g+b), g/(r+g+b), 6×6 bins, normalised), which brightness changes leave alone.
+public struct Thumbnail: Sendable, Equatable {
+    public static let side = 32
+    public var gray: [Float]
+    public var chroma: [Float]?
+
+    /// The standard deviation of the gray thumbnail (0–255): below `Thumbnail.uniformContrast`
+    /// an image is too plain to tell from another plain image.
+    public var contrast: Float {
+        let n = Float(gray.count)
+        let mean = gray.reduce(0, +) / n
+        return (gray.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / n).squareRoot()
+    }
+
+    public init(gray: [Float], chroma: [Float]?) {
+        self.gray = gray
+        self.chroma = chroma
+    }
+
+    /// The thumbnail of a decoded image (gray, or RGB for the histogram); `colour` false skips the histogram
+    /// (gray images, or colour files whose channels are all equal).
+    public init(_ image: Image, colour: Bool) throws(TransformError) {
+        let gray = try ColorOps.grayscale(image, channels: 1)
+        let small = try Resampler.resize(gray, width: Self.side, height: Self.side, antialias: true)
+        self.gray = small.pixels.map(Float.init)
+        guard colour, image.channels == 3 else {
+            chroma = nil
+            return
+        }
+        let tiny = try Resampler.resize(image, width: 16, height: 16, antialias: true)
+        var histogram = [Float](repeating: 0, count: 36)
+        var counted: Float = 0
+        for i in 0..<(16 * 16) {
+            let r = Float(tiny.pixels[i * 3]), g = Float(tiny.pixels[i * 3 + 1]), b = Float(tiny.pixels[i * 3 + 2])
+            let sum = r + g + b
+            guard sum >= 30 else { continue }  // near black: no reliable colour
+            let u = min(Int(r / sum * 6), 5), v = min(Int(g / sum * 6), 5)
+            histogram[u * 6 + v] += 1
+            counted += 1
+        }
+        chroma = counted > 0 ? histogram.map { $0 / counted } : nil
+    }
+
+    /// Thumbnails flatter than this (standard deviation, 0–255) are "too uniform to compare".
+    public static let uniformContrast: Float = 4
+}
+
+/// How alike two thumbnails are: the best normalised cross-correlation of the gray thumbnails
+/// over shifts of up to `maxShift` pixels each way (so recompression, brightness and contrast
+/// changes, small shifts, crops and rescaling keep it near 1, different content does not), and
+/// the chromaticity histograms' intersection (colour changes of content, not of light).
+public enum ThumbnailSimilarity {
+    public static func correlation(_ a: Thumbnail, _ b: Thumbnail, maxShift: Int) -> Double {
+        let side = Thumbnail.side
+        var best = -1.0
+        a.gray.withUnsafeBufferPointer { x in
+            b.gray.withUnsafeBufferPointer { y in
+                for dy in -maxShift...maxShift {
+                    for dx in -maxShift...maxShift {
+                        let x0 = max(0, dx), x1 = side + min(0, dx), y0 = max(0, dy), y1 = side + min(0, dy)
+                        var sa = 0.0, sb = 0.0, saa = 0.0, sbb = 0.0, sab = 0.0
+                        for row in y0..<y1 {
+                            let ra = row * side, rb = (row - dy) * side - dx
+                            for column in x0..<x1 {
+                                let p = Double(x[ra + column]), q = Double(y[rb + column])
+                                sa += p
+                                sb += q
+                                saa += p * p
+                                sbb += q * q
+                                sab += p * q
+                            }
+                        }
+                        let n = Double((x1 - x0) * (y1 - y0))
+                        let va = saa - sa * sa / n, vb = sbb - sb * sb / n
+                        guard va > 1e-6, vb > 1e-6 else { continue }
+                        best = max(best, (sab - sa * sb / n) / (va * vb).squareRoot())
+                    }
+                }
+            }
+        }
+        return best
+    }
+
+    /// Σ min of the two normalised histograms (1: the same colours); nil when either has none.
+    public static func colourOverlap(_ a: Thumbnail, _ b: Thumbnail) -> Double? {
+        guard let p = a.chroma, let q = b.chroma else { return nil }
+        return Double(zip(p, q).reduce(0) { $0 + min($1.0, $1.1) })
+    }
+}

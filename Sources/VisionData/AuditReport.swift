@@ -55,6 +55,8 @@ public struct AuditReport: Sendable, Codable, Equatable {
         public var similarity: Double
         /// Verified (colour images): chromaticity histograms overlapping at least this much.
         public var colourOverlap: Double
+        /// Verified: the thumbnails' correlation once the dataset's mean thumbnail is regressed out.
+        public var residualSimilarity: Double
         /// Thumbnail pixels (of 32) of shift searched.
         public var maxShift: Int
         /// Gray thumbnails with a standard deviation under this (0–255) are too uniform to compare.
@@ -67,6 +69,7 @@ public struct AuditReport: Sendable, Codable, Equatable {
             similarity = options.similarity
             colourOverlap = options.colourOverlap
             maxShift = options.maxShift
+            residualSimilarity = options.residualSimilarity
             uniformContrast = Double(Thumbnail.uniformContrast)
             minimumSide = NearDuplicateSearch.minimumSide
         }

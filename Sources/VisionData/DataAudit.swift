@@ -53,7 +53,7 @@ public enum DataAudit {
     public static func run(_ dataset: Dataset, options: Options = Options()) throws(DatasetError) -> AuditReport {
         let splitDefinition = options.split ?? Splitter.makeSplit(for: dataset, fractions: options.fractions, seed: options.seed)
         let splits = try splitDefinition.assignments(for: dataset)
-        let facts = examine(dataset.items.map(\.path), threads: max(options.threads, 1), limits: options.limits)
+        let (facts, meanThumbnail) = examine(dataset.items.map(\.path), threads: max(options.threads, 1), limits: options.limits)
 
         let counts = dataset.classCounts
         var report = AuditReport(
@@ -128,7 +128,8 @@ public enum DataAudit {
         let limits = options.limits
         let search = NearDuplicateSearch.run(
             hashes: hashes, contrast: facts.indices.map { distinct[$0] ? facts[$0].contrast : nil },
-            extraCandidates: options.extraCandidates.map { (representative[$0.0], representative[$0.1]) }, options: options.nearDuplicates
+            extraCandidates: options.extraCandidates.map { (representative[$0.0], representative[$0.1]) }, reference: meanThumbnail,
+            options: options.nearDuplicates
         ) { index in
             Self.thumbnail(dataset.items[index].path, colour: !facts[index].grayAsColour && (facts[index].channels ?? 3) >= 3, limits: limits)
         }
@@ -181,21 +182,29 @@ public enum DataAudit {
     }
 
     /// Reads, hashes and decodes each file; `threads` workers take interleaved files.
-    static func examine(_ paths: [String], threads: Int, limits: DecodeLimits) -> [FileFacts] {
+    static func examine(_ paths: [String], threads: Int, limits: DecodeLimits) -> (facts: [FileFacts], meanThumbnail: [Float]?) {
         let results = FactsStore(count: paths.count)
         let workers = min(threads, max(paths.count, 1))
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
             var index = worker
+            var sum = [Double](repeating: 0, count: Thumbnail.side * Thumbnail.side), count = 0
             while index < paths.count {
-                results.set(index, facts(for: paths[index], limits: limits))
+                let (fact, thumbnail) = facts(for: paths[index], limits: limits)
+                results.set(index, fact)
+                if let thumbnail, min(fact.width, fact.height) >= NearDuplicateSearch.minimumSide {
+                    for i in sum.indices { sum[i] += Double(thumbnail.gray[i]) }
+                    count += 1
+                }
                 index += workers
             }
+            results.addThumbnails(sum, count: count)
         }
-        return results.values
+        return (results.values, results.meanThumbnail)
     }
 
-    static func facts(for path: String, limits: DecodeLimits) -> FileFacts {
+    static func facts(for path: String, limits: DecodeLimits) -> (FileFacts, Thumbnail?) {
         var fact = FileFacts()
+        var small: Thumbnail?
         do {
             let bytes = try FileBytes.read(path, maxBytes: limits.imageBytes)
             fact.sha = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
@@ -222,11 +231,12 @@ public enum DataAudit {
             if let thumbnail = try? Thumbnail(image, colour: false) {
                 fact.pHash = PerceptualHash.pHash(thumbnail: thumbnail.gray)
                 fact.contrast = thumbnail.contrast
+                small = thumbnail
             }
         } catch {
             fact.error = error.description
         }
-        return fact
+        return (fact, small)
     }
 }
 
@@ -241,6 +251,23 @@ final class FactsStore: @unchecked Sendable {
         lock.lock()
         storage[index] = value
         lock.unlock()
+    }
+
+    private var thumbnailSum: [Double] = []
+    private var thumbnailCount = 0
+
+    func addThumbnails(_ sum: [Double], count: Int) {
+        lock.lock()
+        if thumbnailSum.isEmpty { thumbnailSum = sum } else { for i in sum.indices { thumbnailSum[i] += sum[i] } }
+        thumbnailCount += count
+        lock.unlock()
+    }
+
+    /// The mean gray thumbnail of the images large enough to compare (nil when there are none).
+    var meanThumbnail: [Float]? {
+        lock.lock()
+        defer { lock.unlock() }
+        return thumbnailCount > 0 ? thumbnailSum.map { Float($0 / Double(thumbnailCount)) } : nil
     }
 
     var values: [DataAudit.FileFacts] {

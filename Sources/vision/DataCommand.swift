@@ -1,13 +1,14 @@
 import ArgumentParser
 import Foundation
 import VisionData
+import VisionWorkflow
 
 /// `vision data`: look at a dataset before training on it.
 struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "data",
         abstract: "Inspect datasets and make splits.",
-        subcommands: [DataInspectCommand.self, DataSplitCommand.self]
+        subcommands: [DataInspectCommand.self, DataSplitCommand.self, DataIssuesCommand.self]
     )
 }
 
@@ -80,6 +81,9 @@ struct DataInspectCommand: ParsableCommand {
     @Option(help: "Decoding threads.")
     var threads = 2
 
+    @Option(help: "Also propose near-duplicate candidates from this trained model's features (each image's 5 nearest by cosine), verified like the rest.")
+    var using: String?
+
     @Flag(help: "Print one JSON document.")
     var json = false
 
@@ -96,7 +100,14 @@ struct DataInspectCommand: ParsableCommand {
             seed: dataset.seed, fractions: try dataset.fractions(), split: saved,
             nearDuplicates: NearDuplicateSearch.Options(radius: nearThreshold, similarity: nearSimilarity), threads: threads,
             limits: decodeLimits.limits)
-        let report = try DataAudit.run(data, options: options)
+        var audit = options
+        if let using {
+            let loaded = try LoadedModel(path: using, registry: Registries.models(pluginDirectories: []))
+            let (pairs, embedded) = try EmbeddingNeighbours.candidates(loaded, items: data.items, workers: threads, limits: decodeLimits.limits)
+            audit.extraCandidates = pairs
+            FileHandle.standardError.write(Data("\(using): \(pairs.count) candidate pairs from the features of \(embedded) images (verified with the hash candidates)\n".utf8))
+        }
+        let report = try DataAudit.run(data, options: audit)
         if json {
             let encoder = JSONEncoder()
             encoder.keyEncodingStrategy = .convertToSnakeCase

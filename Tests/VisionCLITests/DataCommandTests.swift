@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VisionImage
 import VisionTestSupport
 
 @Suite struct DataCommandTests {
@@ -54,5 +55,32 @@ import VisionTestSupport
         Self.expectOneLineError(try CLI.run(["data", "split", root, "--check", notes]), naming: notes, saying: "not JSON")
         let missing = (root as NSString).deletingLastPathComponent + "/missing.json"
         Self.expectOneLineError(try CLI.run(["data", "inspect", root, "--split", missing]), naming: missing, saying: "no such file")
+    }
+
+    /// `--using MODEL.vision`: the model's features propose candidates too, verified like the
+    /// hash candidates; recompressed copies filed under the other class are class leaks.
+    @Test func aModelsFeaturesProposeCandidatesAndLeaksAreFound() throws {
+        let root = try Fixtures.temporaryDirectory() + "/parts"
+        try SyntheticDefects.write(to: root, perClass: 20)
+        let goods = try FileManager.default.contentsOfDirectory(atPath: root + "/good").sorted().prefix(4)
+        for name in goods {
+            let image = try ImageDecoder.decode(contentsOf: "\(root)/good/\(name)", options: DecodeOptions(layout: .gray)).image
+            try Data(try JPEGEncoder.encode(image, quality: 50)).write(to: URL(fileURLWithPath: "\(root)/defect/copy-\(name).jpg"))
+        }
+        let run = try Fixtures.temporaryDirectory() + "/run"
+        let train = try CLI.run(["train", root, "--model", "lenet", "--image-size", "32", "--epochs", "1", "--output", run, "--quiet"])
+        #expect(train.status == 0, "\(train.standardError)")
+        let inspect = try CLI.run(["data", "inspect", root, "--using", run + "/best.vision", "--json"])
+        #expect(inspect.status == 0, "\(inspect.standardError)")
+        #expect(inspect.standardError.contains("candidate pairs from the features of 44 images"), "\(inspect.standardError)")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(inspect.standardOutput.utf8)) as? [String: Any])
+        // Each copy sits in a group with its original, and that group is a class leak.
+        let groups = try #require(document["near_duplicate_groups"] as? [[String: Any]]).compactMap { $0["paths"] as? [String] }
+        let leaks = try #require(document["leakage"] as? [[String: Any]]).filter { $0["kind"] as? String == "class" }
+        for name in goods {
+            let pair: Set = ["\(root)/good/\(name)", "\(root)/defect/copy-\(name).jpg"]
+            #expect(groups.contains { Set($0).isSuperset(of: pair) }, "\(name): \(groups)")
+            #expect(leaks.contains { Set($0["paths"] as? [String] ?? []).isSuperset(of: pair) && ($0["score"] as? Double ?? 0) > 0.9 }, "\(name)")
+        }
     }
 }

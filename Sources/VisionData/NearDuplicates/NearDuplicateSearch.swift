@@ -16,6 +16,9 @@ public struct NearDuplicateSearch {
         public var colourOverlap = 0.70
         /// Pixels of the 32×32 thumbnails each way that the correlation searches (crops and shifts).
         public var maxShift = 2
+        /// Least correlation of what is left once the dataset's mean thumbnail is regressed out
+        /// of each: look-alikes that share a layout fail here, copies do not.
+        public var residualSimilarity = 0.5
 
         public init(radius: Int = 10, similarity: Double = 0.90) {
             candidates = HashCandidates.Options(radius: radius)
@@ -35,7 +38,8 @@ public struct NearDuplicateSearch {
     /// `hashes[i]` and `contrast[i]` for each image (nil: unreadable); `thumbnail(i)` decodes image
     /// i's thumbnail when verification needs it (nil: it cannot be read now).
     public static func run(
-        hashes: [(p: UInt64, d: UInt64)?], contrast: [Float?], extraCandidates: [(Int, Int)] = [], options: Options = Options(),
+        hashes: [(p: UInt64, d: UInt64)?], contrast: [Float?], extraCandidates: [(Int, Int)] = [], reference: [Float]? = nil,
+        options: Options = Options(),
         thumbnail: (Int) -> Thumbnail?
     ) -> Result {
         let uniform = contrast.indices.filter { (contrast[$0] ?? .infinity) < Thumbnail.uniformContrast }
@@ -45,18 +49,22 @@ public struct NearDuplicateSearch {
         for (a, b) in extraCandidates where a != b && usable.indices.contains(a) && usable.indices.contains(b) && usable[a] != nil && usable[b] != nil {
             candidates.insert(.init(a, b))
         }
-        var cache: [Int: Thumbnail?] = [:]
-        func thumb(_ index: Int) -> Thumbnail? {
+        var cache: [Int: (Thumbnail, Thumbnail)?] = [:]
+        func thumb(_ index: Int) -> (Thumbnail, Thumbnail)? {
             if let cached = cache[index] { return cached }
-            let made = thumbnail(index)
+            let made = thumbnail(index).map { made -> (Thumbnail, Thumbnail) in
+                (made, reference.map { ThumbnailSimilarity.residual(made, reference: $0) } ?? made)
+            }
             cache[index] = made
             return made
         }
         func similarity(_ a: Int, _ b: Int) -> Double? {
-            guard let x = thumb(a), let y = thumb(b) else { return nil }
+            guard let (x, rx) = thumb(a), let (y, ry) = thumb(b) else { return nil }
             if let overlap = ThumbnailSimilarity.colourOverlap(x, y), overlap < options.colourOverlap { return nil }
             let score = ThumbnailSimilarity.correlation(x, y, maxShift: options.maxShift)
-            return score >= options.similarity ? score : nil
+            guard score >= options.similarity else { return nil }
+            guard reference == nil || ThumbnailSimilarity.correlation(rx, ry, maxShift: options.maxShift) >= options.residualSimilarity else { return nil }
+            return score
         }
         var verified: [(a: Int, b: Int, score: Double)] = []
         for pair in candidates.sorted() {

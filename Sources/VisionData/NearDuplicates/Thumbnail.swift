@@ -9,6 +9,7 @@ public struct Thumbnail: Sendable, Equatable {
     public var gray: [Float]
     public var chroma: [Float]?
 
+
     /// The standard deviation of the gray thumbnail (0–255): below `Thumbnail.uniformContrast`
     /// an image is too plain to tell from another plain image.
     public var contrast: Float {
@@ -56,12 +57,16 @@ public struct Thumbnail: Sendable, Equatable {
 /// the chromaticity histograms' intersection (colour changes of content, not of light).
 public enum ThumbnailSimilarity {
     public static func correlation(_ a: Thumbnail, _ b: Thumbnail, maxShift: Int) -> Double {
-        let side = Thumbnail.side
-        var best = -1.0
-        a.gray.withUnsafeBufferPointer { x in
-            b.gray.withUnsafeBufferPointer { y in
-                for dy in -maxShift...maxShift {
-                    for dx in -maxShift...maxShift {
+        correlation(a.gray, b.gray, side: Thumbnail.side, shifts: -maxShift...maxShift, -maxShift...maxShift).score
+    }
+
+    /// The best normalised cross-correlation of two `side`² images over the shifts given.
+    static func correlation(_ a: [Float], _ b: [Float], side: Int, shifts xs: ClosedRange<Int>, _ ys: ClosedRange<Int>) -> (score: Double, dx: Int, dy: Int) {
+        var best = (score: -1.0, dx: 0, dy: 0)
+        a.withUnsafeBufferPointer { x in
+            b.withUnsafeBufferPointer { y in
+                for dy in ys {
+                    for dx in xs {
                         let x0 = max(0, dx), x1 = side + min(0, dx), y0 = max(0, dy), y1 = side + min(0, dy)
                         var sa = 0.0, sb = 0.0, saa = 0.0, sbb = 0.0, sab = 0.0
                         for row in y0..<y1 {
@@ -78,12 +83,32 @@ public enum ThumbnailSimilarity {
                         let n = Double((x1 - x0) * (y1 - y0))
                         let va = saa - sa * sa / n, vb = sbb - sb * sb / n
                         guard va > 1e-6, vb > 1e-6 else { continue }
-                        best = max(best, (sab - sa * sb / n) / (va * vb).squareRoot())
+                        let score = (sab - sa * sb / n) / (va * vb).squareRoot()
+                        if score > best.score { best = (score, dx, dy) }
                     }
                 }
             }
         }
         return best
+    }
+
+    /// What is left of `thumbnail` once the dataset's common picture (`reference`, the mean
+    /// thumbnail) is regressed out (gray ≈ a · reference + b by least squares): the image's own
+    /// content. Look-alikes that share a layout (cells of one panel type, forms, documents) keep
+    /// little in common here; a copy keeps all of it.
+    public static func residual(_ thumbnail: Thumbnail, reference: [Float]) -> Thumbnail {
+        let x = thumbnail.gray
+        guard reference.count == x.count else { return thumbnail }
+        let n = Double(x.count)
+        let mr = reference.reduce(0.0) { $0 + Double($1) } / n, mx = x.reduce(0.0) { $0 + Double($1) } / n
+        var srr = 0.0, srx = 0.0
+        for i in x.indices {
+            let r = Double(reference[i]) - mr
+            srr += r * r
+            srx += r * (Double(x[i]) - mx)
+        }
+        let a = srr > 1e-9 ? srx / srr : 0
+        return Thumbnail(gray: x.indices.map { Float(Double(x[$0]) - mx - a * (Double(reference[$0]) - mr)) }, chroma: thumbnail.chroma)
     }
 
     /// Σ min of the two normalised histograms (1: the same colours); nil when either has none.

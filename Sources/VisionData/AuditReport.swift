@@ -39,6 +39,27 @@ public struct AuditReport: Sendable, Codable, Equatable {
         public var score: Double
     }
 
+    /// An image unlike the rest of its class: how far, and against what.
+    public struct Outlier: Sendable, Codable, Equatable {
+        public var path: String
+        public var `class`: String
+        /// The image's value (mean brightness in [0, 1]; pixels for sizes; cosine distance to
+        /// the class centre for features).
+        public var value: Double
+        /// The class's typical value (its median for sizes, mean otherwise).
+        public var typical: Double
+        /// How many standard deviations away (for sizes, the factor from the median).
+        public var deviation: Double
+
+        public init(path: String, class name: String, value: Double, typical: Double, deviation: Double) {
+            self.path = path
+            self.class = name
+            self.value = value
+            self.typical = typical
+            self.deviation = deviation
+        }
+    }
+
     /// Files that are the same picture though not the same bytes: the representative first.
     public struct NearDuplicateGroup: Sendable, Codable, Equatable {
         public var paths: [String]
@@ -112,4 +133,12 @@ public struct AuditReport: Sendable, Codable, Equatable {
     /// Images under 16 pixels a side (left out of the near-duplicate search).
     public var smallImages: [String] = []
     public var leakage: [Leak]
+    /// Images far brighter or darker than their class (more than 3 standard deviations).
+    public var exposureOutliers: [Outlier] = []
+    /// Images whose longer side is over twice or under half their class's median.
+    public var sizeOutliers: [Outlier] = []
+    /// Images far from their class in a model's feature space (with `--using`), filled in by the caller.
+    public var featureOutliers: [Outlier] = []
+    /// More than one stored channel count (gray beside colour, alpha beside none).
+    public var mixedChannels: Bool { channels.count > 1 }
 }

@@ -106,6 +106,9 @@ public enum DataAudit {
                 images: trainImages, mean: allGray ? [mean[0]] : mean, std: allGray ? [std[0]] : std)
         }
 
+        report.exposureOutliers = exposureOutliers(dataset, facts: facts)
+        report.sizeOutliers = sizeOutliers(dataset, facts: facts)
+
         // Exact duplicates: identical SHA-256.
         var bySHA: [String: [Int]] = [:]
         for (index, fact) in facts.enumerated() { if let sha = fact.sha, fact.error == nil { bySHA[sha, default: []].append(index) } }
@@ -172,6 +175,47 @@ public enum DataAudit {
         for group in exactGroups { report.leakage += leaks(group, match: "exact", score: 1) }
         for group in nearList { report.leakage += leaks(group.members, match: "near", score: group.scores.min() ?? 0) }
         return report
+    }
+
+    /// Images whose mean brightness is more than 3 standard deviations from their class's.
+    static func exposureOutliers(_ dataset: Dataset, facts: [FileFacts]) -> [AuditReport.Outlier] {
+        let brightness = facts.map { fact -> Double? in
+            guard fact.error == nil, fact.pixels > 0 else { return nil }
+            return (fact.sums[0] + fact.sums[1] + fact.sums[2]) / (3 * Double(fact.pixels))
+        }
+        var out: [AuditReport.Outlier] = []
+        for label in dataset.classes.indices {
+            let members = dataset.items.indices.filter { dataset.items[$0].label == label && brightness[$0] != nil }
+            guard members.count >= 8 else { continue }
+            let values = members.compactMap { brightness[$0] }
+            let mean = values.reduce(0, +) / Double(values.count)
+            let std = (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count)).squareRoot()
+            guard std > 1e-6 else { continue }
+            for index in members {
+                guard let value = brightness[index], abs(value - mean) / std > 3 else { continue }
+                out.append(.init(path: dataset.items[index].path, class: dataset.classes[label], value: value, typical: mean, deviation: (value - mean) / std))
+            }
+        }
+        return out.sorted { abs($0.deviation) > abs($1.deviation) }
+    }
+
+    /// Images whose longer side is over twice or under half their class's median longer side.
+    static func sizeOutliers(_ dataset: Dataset, facts: [FileFacts]) -> [AuditReport.Outlier] {
+        var out: [AuditReport.Outlier] = []
+        for label in dataset.classes.indices {
+            let members = dataset.items.indices.filter { dataset.items[$0].label == label && facts[$0].error == nil }
+            guard members.count >= 4 else { continue }
+            let sides = members.map { Double(max(facts[$0].width, facts[$0].height)) }.sorted()
+            let median = sides[sides.count / 2]
+            guard median > 0 else { continue }
+            for index in members {
+                let side = Double(max(facts[index].width, facts[index].height))
+                let factor = side / median
+                guard factor > 2 || factor < 0.5 else { continue }
+                out.append(.init(path: dataset.items[index].path, class: dataset.classes[label], value: side, typical: median, deviation: factor))
+            }
+        }
+        return out.sorted { abs(log($0.deviation)) > abs(log($1.deviation)) }
     }
 
     /// Verification's view of one file: decoded small (JPEG's DCT scaling) into a thumbnail.

@@ -101,13 +101,16 @@ struct DataInspectCommand: ParsableCommand {
             nearDuplicates: NearDuplicateSearch.Options(radius: nearThreshold, similarity: nearSimilarity), threads: threads,
             limits: decodeLimits.limits)
         var audit = options
+        var embedding: EmbeddingNeighbours.Embedding?
         if let using {
             let loaded = try LoadedModel(path: using, registry: Registries.models(pluginDirectories: []))
-            let (pairs, embedded) = try EmbeddingNeighbours.candidates(loaded, items: data.items, workers: threads, limits: decodeLimits.limits)
-            audit.extraCandidates = pairs
-            FileHandle.standardError.write(Data("\(using): \(pairs.count) candidate pairs from the features of \(embedded) images (verified with the hash candidates)\n".utf8))
+            let embedded = try EmbeddingNeighbours.embed(loaded, items: data.items, workers: threads, limits: decodeLimits.limits)
+            audit.extraCandidates = try EmbeddingNeighbours.candidates(embedded)
+            embedding = embedded
+            FileHandle.standardError.write(Data("\(using): \(audit.extraCandidates.count) candidate pairs from the features of \(embedded.count) images (verified with the hash candidates)\n".utf8))
         }
-        let report = try DataAudit.run(data, options: audit)
+        var report = try DataAudit.run(data, options: audit)
+        if let embedding { report.featureOutliers = EmbeddingNeighbours.outliers(embedding, items: data.items, classes: data.classes) }
         if json {
             let encoder = JSONEncoder()
             encoder.keyEncodingStrategy = .convertToSnakeCase
@@ -162,6 +165,17 @@ enum AuditText {
         }
         if !r.uniformImages.isEmpty {
             out.append("too uniform to compare (left out of the near-duplicate search): \(r.uniformImages.count): " + shortList(r.uniformImages, separator: ", "))
+        }
+        if r.mixedChannels {
+            out.append("mixed channel counts: " + r.channels.sorted { $0.key < $1.key }.map { "\($0.value) with \($0.key)" }.joined(separator: ", ") + " (vision converts all to the model's channels)")
+        }
+        for (title, list, format) in [
+            ("exposure outliers (mean brightness over 3 standard deviations from the class's)", r.exposureOutliers, "%.3f vs %.3f, %+.1fσ"),
+            ("size outliers (longer side over twice or under half the class's median)", r.sizeOutliers, "%.0f px vs %.0f, ×%.2f"),
+            ("feature outliers (far from their class in the model's features)", r.featureOutliers, "distance %.3f vs %.3f, %+.1fσ"),
+        ] where !list.isEmpty {
+            out.append("\(title): \(list.count)")
+            for o in list.prefix(5) { out.append("  \(o.path) [\(o.class)]: " + String(format: format, o.value, o.typical, o.deviation)) }
         }
         out.append("LEAKAGE: \(r.leakage.count)" + (r.leakage.isEmpty ? " (none found)" : ""))
         for leak in r.leakage.prefix(50) {

@@ -213,4 +213,21 @@ import VisionTestSupport
         #expect(PerceptualHash.distance(h, try hash(brighter)) <= 4)
         #expect(PerceptualHash.distance(h, try hash(try Self.photo(seed: 78, style: 1))) > 16)
     }
+
+    /// Quirks: an image far darker than its class and one four times its class's size are named.
+    @Test func exposureAndSizeOutliersAreNamed() throws {
+        let root = try Fixtures.temporaryDirectory()
+        for i in 0..<12 {
+            var image = try Self.photo(seed: UInt64(500 + i), style: 1, side: i == 11 ? 384 : 96)
+            if i == 10 { for p in image.pixels.indices { image.pixels[p] = UInt8(Double(image.pixels[p]) * 0.15) } }
+            try TestTrees.write(image, to: "\(root)/sky/\(i).png")
+            try TestTrees.write(try Self.photo(seed: UInt64(600 + i), style: 2), to: "\(root)/leaf/\(i).png")
+        }
+        let report = try DataAudit.run(try Dataset.load(root), options: .init(threads: 2))
+        #expect(report.exposureOutliers.map(\.path) == ["\(root)/sky/10.png"])
+        #expect(report.exposureOutliers.first.map { $0.deviation < -3 && $0.class == "sky" } == true)
+        #expect(report.sizeOutliers.map(\.path) == ["\(root)/sky/11.png"])
+        #expect(report.sizeOutliers.first?.deviation == 4)
+        #expect(!report.mixedChannels)
+    }
 }

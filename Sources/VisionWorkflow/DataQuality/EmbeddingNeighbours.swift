@@ -9,14 +9,19 @@ import VisionTensor
 /// each image's nearest others by cosine similarity of the model's penultimate features, which
 /// stay close under changes a hash does not survive. Candidates only: verification follows.
 public enum EmbeddingNeighbours {
-    /// Pairs (indices into `items`) of each image and its `neighbours` nearest others with cosine
-    /// similarity at least `minimum`; `embedded` images could be read.
-    public static func candidates(
-        _ loaded: LoadedModel, items: [DatasetItem], neighbours: Int = 5, minimum: Double = 0.5, workers: Int = 2,
-        limits: DecodeLimits = .standard
-    ) throws -> (pairs: [(Int, Int)], embedded: Int) {
+    /// The model's penultimate features of `items`, unit length, for those that could be read.
+    public struct Embedding: Sendable {
+        /// Index into the items of each row.
+        public var owners: [Int]
+        /// Rows × width, row-major.
+        public var features: [Float]
+        public var width: Int
+        public var count: Int { owners.count }
+    }
+
+    public static func embed(_ loaded: LoadedModel, items: [DatasetItem], workers: Int = 2, limits: DecodeLimits = .standard) throws -> Embedding {
         let p = loaded.metadata.preprocessing
-        guard !items.isEmpty else { return ([], 0) }
+        guard !items.isEmpty else { return Embedding(owners: [], features: [], width: 0) }
         let loader = try DataLoader(
             items: items, transform: try PreprocessingTransforms.evaluation(p),
             options: LoaderOptions(batchSize: 128, shuffle: false, workers: workers, onBadImage: .skip, layout: p.channels == 1 ? .gray : .rgb, limits: limits))
@@ -41,8 +46,15 @@ public enum EmbeddingNeighbours {
                 }
             }
         }
+        return Embedding(owners: owners, features: features, width: width)
+    }
+
+    /// Pairs (indices into the items) of each image and its `neighbours` nearest others with
+    /// cosine similarity at least `minimum`.
+    public static func candidates(_ embedding: Embedding, neighbours: Int = 5, minimum: Double = 0.5) throws -> [(Int, Int)] {
+        let (owners, features, width) = (embedding.owners, embedding.features, embedding.width)
         let n = owners.count
-        guard n > 1, width > 0 else { return ([], n) }
+        guard n > 1, width > 0 else { return [] }
         let all = try Tensor(features, shape: [n, width])
         var pairs: [(Int, Int)] = []
         let block = 256
@@ -71,6 +83,29 @@ public enum EmbeddingNeighbours {
                 start += rows
             }
         }
-        return (pairs, n)
+        return pairs
+    }
+
+    /// Images whose cosine distance to their class's mean feature is more than 3 standard
+    /// deviations above the class's typical distance.
+    public static func outliers(_ embedding: Embedding, items: [DatasetItem], classes: [String]) -> [AuditReport.Outlier] {
+        let w = embedding.width
+        var out: [AuditReport.Outlier] = []
+        for label in classes.indices {
+            let rows = embedding.owners.indices.filter { items[embedding.owners[$0]].label == label }
+            guard rows.count >= 8, w > 0 else { continue }
+            var centre = [Float](repeating: 0, count: w)
+            for row in rows { for k in 0..<w { centre[k] += embedding.features[row * w + k] } }
+            let norm = centre.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            guard norm > 0 else { continue }
+            let distances = rows.map { row in 1 - Double((0..<w).reduce(Float(0)) { $0 + embedding.features[row * w + $1] * centre[$1] } / norm) }
+            let mean = distances.reduce(0, +) / Double(distances.count)
+            let std = (distances.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(distances.count)).squareRoot()
+            guard std > 1e-9 else { continue }
+            for (row, distance) in zip(rows, distances) where (distance - mean) / std > 3 {
+                out.append(.init(path: items[embedding.owners[row]].path, class: classes[label], value: distance, typical: mean, deviation: (distance - mean) / std))
+            }
+        }
+        return out.sorted { $0.deviation > $1.deviation }
     }
 }

@@ -19,6 +19,8 @@ public enum DataAudit {
         public var threads: Int
         /// What one image's decode may cost; an image over them is reported as unreadable.
         public var limits: DecodeLimits
+        /// Told (files read, files) now and then from the reading threads, for a progress line.
+        public var progress: (@Sendable (Int, Int) -> Void)?
 
         public init(
             seed: UInt64 = 0, fractions: SplitFractions = .standard, split: SplitDefinition? = nil,
@@ -33,8 +35,27 @@ public enum DataAudit {
         }
     }
 
+    /// A file's SHA-256, inline (a million files should not mean a million heap strings).
+    struct Digest: Hashable {
+        var words: (UInt64, UInt64, UInt64, UInt64)
+
+        init<D: Sequence>(_ bytes: D) where D.Element == UInt8 {
+            var w: [UInt64] = [0, 0, 0, 0]
+            for (index, byte) in bytes.enumerated() where index < 32 { w[index / 8] = w[index / 8] << 8 | UInt64(byte) }
+            words = (w[0], w[1], w[2], w[3])
+        }
+
+        static func == (a: Digest, b: Digest) -> Bool { a.words == b.words }
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(words.0)
+            hasher.combine(words.1)
+            hasher.combine(words.2)
+            hasher.combine(words.3)
+        }
+    }
+
     struct FileFacts {
-        var sha: String?
+        var sha: Digest?
         var hash: UInt64?
         var pHash: UInt64?
         /// The gray thumbnail's standard deviation (0–255).
@@ -44,7 +65,7 @@ public enum DataAudit {
         /// A colour image whose R, G and B are equal.
         var grayAsColour = false
         var width = 0, height = 0
-        var sums = [Double](repeating: 0, count: 6)  // Σ r, g, b and Σ r², g², b² in [0, 1] units
+        var sums = SIMD8<Double>()  // Σ r, g, b and Σ r², g², b² in [0, 1] units (6 of 8 lanes)
         var pixels = 0
         var error: String?
     }
@@ -53,7 +74,8 @@ public enum DataAudit {
     public static func run(_ dataset: Dataset, options: Options = Options()) throws(DatasetError) -> AuditReport {
         let splitDefinition = options.split ?? Splitter.makeSplit(for: dataset, fractions: options.fractions, seed: options.seed)
         let splits = try splitDefinition.assignments(for: dataset)
-        let (facts, meanThumbnail) = examine(dataset.items.map(\.path), threads: max(options.threads, 1), limits: options.limits)
+        let (facts, meanThumbnail) = examine(
+            dataset.items.map(\.path), threads: max(options.threads, 1), limits: options.limits, progress: options.progress)
 
         let counts = dataset.classCounts
         var report = AuditReport(
@@ -110,7 +132,7 @@ public enum DataAudit {
         report.sizeOutliers = sizeOutliers(dataset, facts: facts)
 
         // Exact duplicates: identical SHA-256.
-        var bySHA: [String: [Int]] = [:]
+        var bySHA: [Digest: [Int]] = [:]
         for (index, fact) in facts.enumerated() { if let sha = fact.sha, fact.error == nil { bySHA[sha, default: []].append(index) } }
         let exactGroups = bySHA.values.filter { $0.count > 1 }.map { $0.sorted() }.sorted { $0[0] < $1[0] }
         report.duplicates = exactGroups.map { $0.map { dataset.items[$0].path } }
@@ -226,7 +248,9 @@ public enum DataAudit {
     }
 
     /// Reads, hashes and decodes each file; `threads` workers take interleaved files.
-    static func examine(_ paths: [String], threads: Int, limits: DecodeLimits) -> (facts: [FileFacts], meanThumbnail: [Float]?) {
+    static func examine(
+        _ paths: [String], threads: Int, limits: DecodeLimits, progress: (@Sendable (Int, Int) -> Void)? = nil
+    ) -> (facts: [FileFacts], meanThumbnail: [Float]?) {
         let results = FactsStore(count: paths.count)
         let workers = min(threads, max(paths.count, 1))
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
@@ -234,7 +258,8 @@ public enum DataAudit {
             var sum = [Double](repeating: 0, count: Thumbnail.side * Thumbnail.side), count = 0
             while index < paths.count {
                 let (fact, thumbnail) = facts(for: paths[index], limits: limits)
-                results.set(index, fact)
+                let done = results.set(index, fact)
+                if let progress, done % 1000 == 0 || done == paths.count { progress(done, paths.count) }
                 if let thumbnail, min(fact.width, fact.height) >= NearDuplicateSearch.minimumSide {
                     for i in sum.indices { sum[i] += Double(thumbnail.gray[i]) }
                     count += 1
@@ -251,7 +276,7 @@ public enum DataAudit {
         var small: Thumbnail?
         do {
             let bytes = try FileBytes.read(path, maxBytes: limits.imageBytes)
-            fact.sha = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+            fact.sha = Digest(SHA256.hash(data: bytes))
             let decoded = try ImageDecoder.decode(bytes, source: path, options: DecodeOptions(layout: .rgb, limits: limits))
             let image = decoded.image
             fact.format = decoded.format.rawValue
@@ -260,7 +285,7 @@ public enum DataAudit {
             fact.width = image.width
             fact.height = image.height
             fact.pixels = image.width * image.height
-            var s = [Double](repeating: 0, count: 6)
+            var s = SIMD8<Double>()
             image.pixels.withUnsafeBufferPointer { px in
                 var r = 0, g = 0, b = 0, r2 = 0, g2 = 0, b2 = 0
                 for i in 0..<fact.pixels {
@@ -268,7 +293,7 @@ public enum DataAudit {
                     r += x; g += y; b += z
                     r2 += x * x; g2 += y * y; b2 += z * z
                 }
-                s = [Double(r) / 255, Double(g) / 255, Double(b) / 255, Double(r2) / 65025, Double(g2) / 65025, Double(b2) / 65025]
+                s = SIMD8(Double(r) / 255, Double(g) / 255, Double(b) / 255, Double(r2) / 65025, Double(g2) / 65025, Double(b2) / 65025, 0, 0)
             }
             fact.sums = s
             fact.hash = try? PerceptualHash.dHash(image)
@@ -291,10 +316,16 @@ final class FactsStore: @unchecked Sendable {
 
     init(count: Int) { storage = Array(repeating: DataAudit.FileFacts(), count: count) }
 
-    func set(_ index: Int, _ value: DataAudit.FileFacts) {
+    private var done = 0
+
+    /// Stores file `index`'s facts; returns how many files are done.
+    @discardableResult
+    func set(_ index: Int, _ value: DataAudit.FileFacts) -> Int {
         lock.lock()
+        defer { lock.unlock() }
         storage[index] = value
-        lock.unlock()
+        done += 1
+        return done
     }
 
     private var thumbnailSum: [Double] = []

@@ -101,6 +101,12 @@ struct DataInspectCommand: ParsableCommand {
             nearDuplicates: NearDuplicateSearch.Options(radius: nearThreshold, similarity: nearSimilarity), threads: threads,
             limits: decodeLimits.limits)
         var audit = options
+        // On a terminal, a progress line on standard error (a million files take a while).
+        if isatty(STDERR_FILENO) != 0 {
+            audit.progress = { done, total in
+                FileHandle.standardError.write(Data("\r\u{1B}[Kreading \(done) of \(total) files\(done == total ? "\n" : "")".utf8))
+            }
+        }
         var embedding: EmbeddingNeighbours.Embedding?
         if let using {
             let loaded = try LoadedModel(path: using, registry: Registries.models(pluginDirectories: []))

@@ -49,21 +49,28 @@ public struct NearDuplicateSearch {
         for (a, b) in extraCandidates where a != b && usable.indices.contains(a) && usable.indices.contains(b) && usable[a] != nil && usable[b] != nil {
             candidates.insert(.init(a, b))
         }
-        var cache: [Int: (Thumbnail, Thumbnail)?] = [:]
-        func thumb(_ index: Int) -> (Thumbnail, Thumbnail)? {
+        // Thumbnails decoded for verification, kept for reuse up to a bound (4 KB each): a
+        // million-image audit must not hold every candidate's thumbnail at once.
+        var cache: [Int: Thumbnail?] = [:]
+        let cacheLimit = 16_384
+        func thumb(_ index: Int) -> Thumbnail? {
             if let cached = cache[index] { return cached }
-            let made = thumbnail(index).map { made -> (Thumbnail, Thumbnail) in
-                (made, reference.map { ThumbnailSimilarity.residual(made, reference: $0) } ?? made)
-            }
+            if cache.count >= cacheLimit { cache.removeAll(keepingCapacity: true) }
+            let made = thumbnail(index)
             cache[index] = made
             return made
         }
         func similarity(_ a: Int, _ b: Int) -> Double? {
-            guard let (x, rx) = thumb(a), let (y, ry) = thumb(b) else { return nil }
+            guard let x = thumb(a), let y = thumb(b) else { return nil }
             if let overlap = ThumbnailSimilarity.colourOverlap(x, y), overlap < options.colourOverlap { return nil }
             let score = ThumbnailSimilarity.correlation(x, y, maxShift: options.maxShift)
             guard score >= options.similarity else { return nil }
-            guard reference == nil || ThumbnailSimilarity.correlation(rx, ry, maxShift: options.maxShift) >= options.residualSimilarity else { return nil }
+            if let reference {
+                let residual = ThumbnailSimilarity.correlation(
+                    ThumbnailSimilarity.residual(x, reference: reference), ThumbnailSimilarity.residual(y, reference: reference),
+                    maxShift: options.maxShift)
+                guard residual >= options.residualSimilarity else { return nil }
+            }
             return score
         }
         var verified: [(a: Int, b: Int, score: Double)] = []

@@ -22,9 +22,15 @@ enum CLI {
     }()
 
     static func run(_ arguments: [String], input: String? = nil) throws -> CLIResult {
+        try run(executable: executable.path, arguments, input: input)
+    }
+
+    /// Any executable (mpirun, say) to the end, with `environment` added to this process's.
+    static func run(executable: String, _ arguments: [String], input: String? = nil, environment: [String: String] = [:]) throws -> CLIResult {
         let process = Process()
-        process.executableURL = executable
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let output = Pipe(), error = Pipe()
         process.standardOutput = output
         process.standardError = error

@@ -27,8 +27,8 @@ import VisionTestSupport
             Issue.record("mpirun is missing: scripts/install-system-packages.sh installs openmpi-bin and libopenmpi-dev")
             return CLIResult(status: -1, standardOutput: "", standardError: "")
         }
-        return try Process.output(
-            mpirun, ["--allow-run-as-root", "--oversubscribe", "-np", "\(ranks)", CLI.executable.path] + arguments, environment: environment)
+        return try CLI.run(
+            executable: mpirun, ["--allow-run-as-root", "--oversubscribe", "-np", "\(ranks)", CLI.executable.path] + arguments, environment: environment)
     }
 
     /// Every tensor of two model files, compared: the largest difference relative to the tensor's largest value.
@@ -185,25 +185,5 @@ import VisionTestSupport
         #expect(statuses == ["ok", "ok", "ok"], "\(statuses)")
         for trial in ["0001", "0002", "0003"] { #expect(FileManager.default.fileExists(atPath: "\(folder)/trials/\(trial)/best.vision")) }
         #expect(result.standardOutput.components(separatedBy: "trial 3/3").count == 2, "\(result.standardOutput)")
-    }
-}
-
-extension Process {
-    /// Runs `executable` to the end and returns its status and output.
-    static func output(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> CLIResult {
-        let process = Process()
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let output = Pipe(), error = Pipe()
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
-        let outData = output.fileHandleForReading.readDataToEndOfFile()
-        let errData = error.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return CLIResult(
-            status: process.terminationStatus, standardOutput: String(decoding: outData, as: UTF8.self),
-            standardError: String(decoding: errData, as: UTF8.self))
     }
 }

@@ -80,6 +80,7 @@ public struct TrainingLoop {
         var stop = false
         var imagesPerClass = [Int](repeating: 0, count: run.dataset.classes.count)
         var waited = 0.0
+        var syncSkipped = 0, syncSkippedImages = 0
         while let batch = try iterator.next() {
             let stepStart = clock.now
             batchIndex += 1
@@ -92,8 +93,14 @@ public struct TrainingLoop {
                 let totals = try group.sum([weight, Double(batch.count), batch.count == 0 ? 1 : 0])
                 waited += (clock.now - waitStart).seconds
                 // No rank had a readable image: every rank skips the step. Synchronised batch norm
-                // needs every rank in every forward pass: a rank without images skips it for all.
-                guard totals[1] > 0, !(syncReducer != nil && totals[2] > 0) else { continue }
+                // needs every rank in every forward pass: a rank without images skips it for all
+                // (counted, and said at the end of the epoch).
+                guard totals[1] > 0 else { continue }
+                if syncReducer != nil && totals[2] > 0 {
+                    syncSkipped += 1
+                    syncSkippedImages += Int(totals[1])
+                    continue
+                }
                 globalCount = Int(totals[1])
                 share = totals[0] > 0 ? weight / totals[0] : 0
             } else {
@@ -167,6 +174,9 @@ public struct TrainingLoop {
                 run.communication.stepSeconds += (clock.now - stepStart).seconds
             }
             if stop { break }
+        }
+        if syncSkipped > 0 {
+            run.log("epoch \(epoch): \(syncSkipped) step\(syncSkipped == 1 ? "" : "s") skipped (\(syncSkippedImages) images not trained): a rank had no readable image in its share, and --sync-bn needs every rank in each step")
         }
         // Training throughput counts the steps, not the validation that follows.
         let trainingSeconds = Self.seconds(since: start, clock)

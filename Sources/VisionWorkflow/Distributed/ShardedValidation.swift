@@ -6,11 +6,12 @@ import VisionDistributed
 import VisionMetricAPI
 import VisionNN
 
-/// Validation across the ranks of a distributed run: each rank predicts one contiguous shard of
-/// the validation images (whole batches of 256, so a small validation split runs on rank 0), computes its metric plugins' states there, and the states are merged
-/// (`MetricPlugin.merge`) in rank order on every rank, with the per-image losses summed in image
-/// order: the figures one process computes, and the same on every rank (so that every rank takes
-/// the same best epoch and early-stopping decision).
+/// Validation of a run, in one process or across the ranks of a distributed one: each rank
+/// predicts one contiguous shard of the validation images (whole batches of 256, so a small
+/// validation split runs on rank 0; one process has the one shard), computes its metric plugins'
+/// states there, and the states are merged (`MetricPlugin.merge`) in rank order on every rank,
+/// with the per-image losses summed in image order: the figures one process computes, and the
+/// same on every rank (so that every rank takes the same best epoch and early-stopping decision).
 enum ShardedValidation {
     struct Part: Codable {
         var states: [String: MetricState]

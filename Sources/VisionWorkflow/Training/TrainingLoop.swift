@@ -197,23 +197,17 @@ public struct TrainingLoop {
         try Self.checkEveryClassReadable(run, trained: imagesPerClass, skipped: badImages)
         run.skipped += badImages
         var figures: [String: Double] = [:]
-        if !run.valItems.isEmpty && group.isDistributed {
+        if !run.valItems.isEmpty {
             let (results, failures, meanLoss, skipped) = try ShardedValidation.run(
                 model, items: run.valItems, preprocessing: run.preprocessing, classes: run.dataset.classes, suite: run.suite,
                 workers: c.workers, onBadImage: c.onBadImage, limits: run.decodeLimits, group: group)
             run.skipped += skipped
             figures = MetricSuite.values(results, prefix: "val_")
             figures["val_loss"] = meanLoss
-            try Self.checkMonitored(figures, failures: failures, run: run)
-        } else if !run.valItems.isEmpty {
-            let (validation, skipped) = try BatchInference.run(
-                model, items: run.valItems, preprocessing: run.preprocessing, classes: run.dataset.classes, workers: c.workers,
-                onBadImage: c.onBadImage, limits: run.decodeLimits)
-            run.skipped += skipped
-            let (results, failures) = run.suite.compute(validation)
-            figures = MetricSuite.values(results, prefix: "val_")
-            figures["val_loss"] = validation.meanLoss
-            try Self.checkMonitored(figures, failures: failures, run: run)
+            if figures[run.monitor.key] == nil {
+                let reason = run.monitor.metric.flatMap { failures[$0] } ?? "the metric gives no such value"
+                throw TrainingError.invalidConfiguration("the monitored \(run.monitor.key) cannot be computed on the validation split: \(reason)")
+            }
         }
         let seconds = Self.seconds(since: start, clock)
         var record = EpochRecord(
@@ -230,12 +224,6 @@ public struct TrainingLoop {
             record.isBest = true
         }
         return (record, stop)
-    }
-
-    static func checkMonitored(_ figures: [String: Double], failures: [String: String], run: TrainingRun) throws {
-        guard figures[run.monitor.key] == nil else { return }
-        let reason = run.monitor.metric.flatMap { failures[$0] } ?? "the metric gives no such value"
-        throw TrainingError.invalidConfiguration("the monitored \(run.monitor.key) cannot be computed on the validation split: \(reason)")
     }
 
     /// `metric` with every rank's state merged in, in rank order.

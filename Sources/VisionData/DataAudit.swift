@@ -37,20 +37,10 @@ public enum DataAudit {
 
     /// A file's SHA-256, inline (a million files should not mean a million heap strings).
     struct Digest: Hashable {
-        var words: (UInt64, UInt64, UInt64, UInt64)
+        var words = SIMD4<UInt64>()
 
         init<D: Sequence>(_ bytes: D) where D.Element == UInt8 {
-            var w: [UInt64] = [0, 0, 0, 0]
-            for (index, byte) in bytes.enumerated() where index < 32 { w[index / 8] = w[index / 8] << 8 | UInt64(byte) }
-            words = (w[0], w[1], w[2], w[3])
-        }
-
-        static func == (a: Digest, b: Digest) -> Bool { a.words == b.words }
-        func hash(into hasher: inout Hasher) {
-            hasher.combine(words.0)
-            hasher.combine(words.1)
-            hasher.combine(words.2)
-            hasher.combine(words.3)
+            for (index, byte) in bytes.enumerated() where index < 32 { words[index / 8] = words[index / 8] << 8 | UInt64(byte) }
         }
     }
 
@@ -128,8 +118,10 @@ public enum DataAudit {
                 images: trainImages, mean: allGray ? [mean[0]] : mean, std: allGray ? [std[0]] : std)
         }
 
-        report.exposureOutliers = exposureOutliers(dataset, facts: facts)
-        report.sizeOutliers = sizeOutliers(dataset, facts: facts)
+        // Each class's readable images, in dataset order.
+        let readableByClass = Dictionary(grouping: dataset.items.indices.filter { facts[$0].error == nil }) { dataset.items[$0].label }
+        report.exposureOutliers = exposureOutliers(dataset, facts: facts, byClass: readableByClass)
+        report.sizeOutliers = sizeOutliers(dataset, facts: facts, byClass: readableByClass)
 
         // Exact duplicates: identical SHA-256.
         var bySHA: [Digest: [Int]] = [:]
@@ -200,14 +192,14 @@ public enum DataAudit {
     }
 
     /// Images whose mean brightness is more than 3 standard deviations from their class's.
-    static func exposureOutliers(_ dataset: Dataset, facts: [FileFacts]) -> [AuditReport.Outlier] {
+    static func exposureOutliers(_ dataset: Dataset, facts: [FileFacts], byClass: [Int: [Int]]) -> [AuditReport.Outlier] {
         let brightness = facts.map { fact -> Double? in
             guard fact.error == nil, fact.pixels > 0 else { return nil }
             return (fact.sums[0] + fact.sums[1] + fact.sums[2]) / (3 * Double(fact.pixels))
         }
         var out: [AuditReport.Outlier] = []
         for label in dataset.classes.indices {
-            let members = dataset.items.indices.filter { dataset.items[$0].label == label && brightness[$0] != nil }
+            let members = (byClass[label] ?? []).filter { brightness[$0] != nil }
             guard members.count >= 8 else { continue }
             let values = members.compactMap { brightness[$0] }
             let mean = values.reduce(0, +) / Double(values.count)
@@ -222,10 +214,10 @@ public enum DataAudit {
     }
 
     /// Images whose longer side is over twice or under half their class's median longer side.
-    static func sizeOutliers(_ dataset: Dataset, facts: [FileFacts]) -> [AuditReport.Outlier] {
+    static func sizeOutliers(_ dataset: Dataset, facts: [FileFacts], byClass: [Int: [Int]]) -> [AuditReport.Outlier] {
         var out: [AuditReport.Outlier] = []
         for label in dataset.classes.indices {
-            let members = dataset.items.indices.filter { dataset.items[$0].label == label && facts[$0].error == nil }
+            let members = byClass[label] ?? []
             guard members.count >= 4 else { continue }
             let sides = members.map { Double(max(facts[$0].width, facts[$0].height)) }.sorted()
             let median = sides[sides.count / 2]
@@ -296,11 +288,14 @@ public enum DataAudit {
                 s = SIMD8(Double(r) / 255, Double(g) / 255, Double(b) / 255, Double(r2) / 65025, Double(g2) / 65025, Double(b2) / 65025, 0, 0)
             }
             fact.sums = s
-            fact.hash = try? PerceptualHash.dHash(image)
-            if let thumbnail = try? Thumbnail(image, colour: false) {
-                fact.pHash = PerceptualHash.pHash(thumbnail: thumbnail.gray)
-                fact.contrast = thumbnail.contrast
-                small = thumbnail
+            // One gray conversion for both hashes and the thumbnail.
+            if let gray = try? ColorOps.grayscale(image, channels: 1) {
+                fact.hash = try? PerceptualHash.dHash(gray: gray)
+                if let thumbnail = try? Thumbnail(grayImage: gray, colourSource: nil) {
+                    fact.pHash = PerceptualHash.pHash(thumbnail: thumbnail.gray)
+                    fact.contrast = thumbnail.contrast
+                    small = thumbnail
+                }
             }
         } catch {
             fact.error = error.description

@@ -41,8 +41,9 @@ public enum Launch {
     }
 
     /// Compute threads for each rank when the user gives none: this machine's cores shared
-    /// between the ranks on it, so that `mpirun -np 2` on 2 cores does not oversubscribe.
-    public static func defaultThreads(localRanks: Int, cores: Int = ProcessInfo.processInfo.activeProcessorCount) -> Int {
-        max(1, cores / max(localRanks, 1))
+    /// between the ranks on it (by default, those of this process's job), so that `mpirun -np 2`
+    /// on 2 cores does not oversubscribe.
+    public static func defaultThreads(localRanks: Int? = nil, cores: Int = ProcessInfo.processInfo.activeProcessorCount) -> Int {
+        max(1, cores / max(localRanks ?? current?.localSize ?? 1, 1))
     }
 }

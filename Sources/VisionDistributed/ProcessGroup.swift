@@ -60,12 +60,12 @@ extension ProcessGroup {
         return values
     }
 
-    /// Every rank's `values`, in rank order.
-    public func allgather(_ values: [Double]) throws(DistributedError) -> [[Double]] {
+    /// Every rank's `values` (plain numbers), in rank order.
+    public func allgather<T: BitwiseCopyable>(_ values: [T]) throws(DistributedError) -> [[T]] {
         guard isDistributed else { return [values] }
         let bytes = values.withUnsafeBytes { Array($0) }
         return try allgather(bytes).map { part in
-            part.withUnsafeBytes { Array($0.bindMemory(to: Double.self)) }
+            part.withUnsafeBytes { Array($0.bindMemory(to: T.self)) }
         }
     }
 }

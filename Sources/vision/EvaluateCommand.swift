@@ -106,7 +106,7 @@ struct EvaluateCommand: ParsableCommand {
 
     func run() throws {
         let group = try distributedOptions.group()
-        ComputeThreads.configure(threads: threads ?? Launch.defaultThreads(localRanks: group.localSize))
+        ComputeThreads.configure(threads: threads ?? Launch.defaultThreads())
         let registry = try Registries.metrics()
         let extra = (metrics ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         let suite = try MetricSuite(registry: registry, extra: extra)

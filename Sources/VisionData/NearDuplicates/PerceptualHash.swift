@@ -8,7 +8,11 @@ public enum PerceptualHash {
     /// dHash: the image in gray, shrunk (antialiased) to 9×8, one bit per horizontally adjacent
     /// pair (left brighter than right).
     public static func dHash(_ image: Image) throws(TransformError) -> UInt64 {
-        let gray = try ColorOps.grayscale(image, channels: 1)
+        try dHash(gray: try ColorOps.grayscale(image, channels: 1))
+    }
+
+    /// dHash of an image already in gray (one channel).
+    static func dHash(gray: Image) throws(TransformError) -> UInt64 {
         let small = try Resampler.resize(gray, width: 9, height: 8, antialias: true)
         var hash: UInt64 = 0
         for y in 0..<8 {

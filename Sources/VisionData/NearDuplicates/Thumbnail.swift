@@ -9,7 +9,6 @@ public struct Thumbnail: Sendable, Equatable {
     public var gray: [Float]
     public var chroma: [Float]?
 
-
     /// The standard deviation of the gray thumbnail (0–255): below `Thumbnail.uniformContrast`
     /// an image is too plain to tell from another plain image.
     public var contrast: Float {
@@ -26,14 +25,18 @@ public struct Thumbnail: Sendable, Equatable {
     /// The thumbnail of a decoded image (gray, or RGB for the histogram); `colour` false skips the histogram
     /// (gray images, or colour files whose channels are all equal).
     public init(_ image: Image, colour: Bool) throws(TransformError) {
-        let gray = try ColorOps.grayscale(image, channels: 1)
-        let small = try Resampler.resize(gray, width: Self.side, height: Self.side, antialias: true)
-        self.gray = small.pixels.map(Float.init)
-        guard colour, image.channels == 3 else {
+        try self.init(grayImage: try ColorOps.grayscale(image, channels: 1), colourSource: colour && image.channels == 3 ? image : nil)
+    }
+
+    /// The thumbnail of an image already in gray; the histogram from `colourSource` (RGB) when given.
+    init(grayImage: Image, colourSource: Image?) throws(TransformError) {
+        let small = try Resampler.resize(grayImage, width: Self.side, height: Self.side, antialias: true)
+        gray = small.pixels.map(Float.init)
+        guard let colourSource else {
             chroma = nil
             return
         }
-        let tiny = try Resampler.resize(image, width: 16, height: 16, antialias: true)
+        let tiny = try Resampler.resize(colourSource, width: 16, height: 16, antialias: true)
         var histogram = [Float](repeating: 0, count: 36)
         var counted: Float = 0
         for i in 0..<(16 * 16) {

@@ -33,10 +33,7 @@ enum ModelReplicas {
         guard group.isDistributed else { return }
         let named = model.namedParameters() + model.namedBuffers()
         let digests = named.map { digest($0.tensor) }
-        // Compared as integers: a digest read as a Double may be a NaN, never equal to itself.
-        let all = try group.allgather(digests.withUnsafeBytes { Array($0) }).map { bytes in
-            bytes.withUnsafeBytes { Array($0.bindMemory(to: UInt64.self)) }
-        }
+        let all = try group.allgather(digests)
         for (rank, theirs) in all.enumerated() where theirs != all[0] {
             let first = zip(theirs, all[0]).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? 0
             throw DistributedError.ranksDisagree(

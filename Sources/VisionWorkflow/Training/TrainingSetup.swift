@@ -133,7 +133,7 @@ public enum TrainingSetup {
 
         // The machine's cores shared between the job's ranks on it (a tuning trial runs alone
         // on its rank, but beside the other ranks' trials).
-        let threads = c.threads ?? Launch.defaultThreads(localRanks: Launch.current?.localSize ?? group.localSize)
+        let threads = c.threads ?? Launch.defaultThreads()
         ComputeThreads.configure(threads: threads)
         if group.isDistributed {
             log("distributed: \(group.size) ranks × \(threads) thread\(threads == 1 ? "" : "s"), per-rank batch \(c.batchSize / group.size) (global \(c.batchSize)); gradients averaged over the global batch every step; " + (c.synchronizedBatchNorm ? "batch-norm statistics over the global batch (--sync-bn)" : "batch-norm statistics per rank, running statistics averaged each epoch"))

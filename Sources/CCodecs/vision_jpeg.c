@@ -287,20 +287,6 @@ void vc_jpeg_close(vc_jpeg_decoder *decoder) {
 
 // MARK: Encoding
 
-struct vc_jpeg_encode_error {
-    struct jpeg_error_mgr pub;
-    jmp_buf jump;
-    char message[VC_MESSAGE_CAPACITY];
-};
-
-static void vc_jpeg_encode_error_exit(j_common_ptr cinfo) {
-    struct vc_jpeg_encode_error *error = (struct vc_jpeg_encode_error *)cinfo->err;
-    char text[JMSG_LENGTH_MAX];
-    (*cinfo->err->format_message)(cinfo, text);
-    snprintf(error->message, sizeof error->message, "%s", text);
-    longjmp(error->jump, 1);
-}
-
 static void vc_jpeg_encode_silence(j_common_ptr cinfo, int level) {
     (void)cinfo;
     (void)level;
@@ -319,13 +305,13 @@ vc_status vc_jpeg_encode(const uint8_t *pixels, uint32_t width, uint32_t height,
         return VC_UNSUPPORTED;
     }
     struct jpeg_compress_struct cinfo;
-    struct vc_jpeg_encode_error error;
+    struct vc_jpeg_error error;  // the decoder's: its exit handler keeps the message and jumps
     // volatile: they change between setjmp and a possible longjmp.
     unsigned char *volatile buffer = NULL;
     unsigned long volatile size = 0;
     memset(&error, 0, sizeof error);
     cinfo.err = jpeg_std_error(&error.pub);
-    error.pub.error_exit = vc_jpeg_encode_error_exit;
+    error.pub.error_exit = vc_jpeg_error_exit;
     error.pub.emit_message = vc_jpeg_encode_silence;
     if (setjmp(error.jump)) {
         jpeg_destroy_compress(&cinfo);

@@ -24,14 +24,20 @@ enum Kernels {
             // Same blocked layout: add the raw storage (padding lanes are zero in both).
             try b.convert(to: layout)
             let out = Tensor(shape: a.shape, storage: TensorStorage(uninitializedCount: a.storage.count), layout: layout)
-            let x = a.storage.pointer, y = b.storage.pointer, z = out.storage.pointer
-            for i in 0..<a.storage.count { z[i] = x[i] + y[i] }
-            return out
+            return sum(a.storage, b.storage, into: out.storage, count: a.storage.count, out)
         }
         let out = Tensor(zeros: a.shape)
-        let x = a.pointer, y = b.pointer, z = out.pointer
-        for i in 0..<a.count { z[i] = x[i] + y[i] }
-        return out
+        _ = (a.values, b.values)  // row-major
+        return sum(a.storage, b.storage, into: out.storage, count: a.count, out)
+    }
+
+    /// z = x + y over `count` floats, recorded for inference plans to replay.
+    private static func sum(_ x: TensorStorage, _ y: TensorStorage, into z: TensorStorage, count: Int, _ result: Tensor) -> Tensor {
+        let (xs, ys, zs) = (x.pointer, y.pointer, z.pointer)
+        let add = { for i in 0..<count { zs[i] = xs[i] + ys[i] } }
+        add()
+        CaptureRecorder.current?.recordHost(add, retaining: [x, y, z])
+        return result
     }
 
     /// Adds `b` into `a` in place.

@@ -27,6 +27,7 @@ public final class TensorStorage: @unchecked Sendable {
             raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64)
         }
         pointer = raw!.bindMemory(to: Float.self, capacity: max(count, 1))
+        CaptureRecorder.current?.created(self)
     }
 
     public convenience init(_ values: [Float]) {

@@ -14,12 +14,18 @@ public enum ModelBenchmark {
         public var imagesPerSecond: Double
         public var medianStepMilliseconds: Double
         public var peakMemoryMegabytes: Double
+        /// oneDNN's instruction set in this run.
+        public var isa: String = CPUFeatures.effectiveISA
+        /// Arithmetic rate: 2 × the forward pass's multiply-accumulates per image (× 3 for a
+        /// training step: forward, backward to the data and to the weights) × images per second.
+        public var gigaflopsPerSecond: Double?
 
         enum CodingKeys: String, CodingKey {
-            case model, batch, input, threads
+            case model, batch, input, threads, isa
             case imagesPerSecond = "images_per_second"
             case medianStepMilliseconds = "latency_ms"
             case peakMemoryMegabytes = "peak_memory_mb"
+            case gigaflopsPerSecond = "gflops"
         }
     }
 
@@ -40,7 +46,9 @@ public enum ModelBenchmark {
             try backward(loss)
             try optimizer.step(parameters)
         }
-        return try measure(name: name, batch: batch, input: input, threads: threads, steps: steps, blocks: blocks, step)
+        var result = try measure(name: name, batch: batch, input: input, threads: threads, steps: steps, blocks: blocks, step)
+        result.gigaflopsPerSecond = try rate(model, input: input, imagesPerSecond: result.imagesPerSecond, passes: 3)
+        return result
     }
 
     /// Eval-mode forward passes with no tape.
@@ -48,11 +56,29 @@ public enum ModelBenchmark {
                                  threads: Int) throws -> Result {
         model.eval()
         var generator = SeededGenerator(seed: 2)
-        let images = Tensor(zeros: [batch] + input)
-        for i in 0..<images.count { images.pointer[i] = generator.nextNormal() }
-        return try GradientMode.withoutGradients {
-            try measure(name: name, batch: batch, input: input, threads: threads, steps: steps, blocks: blocks) { _ = try model(images) }
+        // Two batches in turn, as real inputs differ (an inference plan is only trusted once
+        // it has reproduced a pass on other data).
+        let batches = (0..<2).map { _ in
+            let images = Tensor(zeros: [batch] + input)
+            for i in 0..<images.count { images.pointer[i] = generator.nextNormal() }
+            return images
         }
+        let planned = PlannedInference(model)
+        var turn = 0
+        var result = try GradientMode.withoutGradients {
+            try measure(name: name, batch: batch, input: input, threads: threads, steps: steps, blocks: blocks) {
+                turn += 1
+                _ = try planned(batches[turn % 2])
+            }
+        }
+        result.gigaflopsPerSecond = try rate(model, input: input, imagesPerSecond: result.imagesPerSecond, passes: 1)
+        return result
+    }
+
+    /// GFLOP/s: 2 × the forward multiply-accumulates of one image × `passes` × images per second.
+    private static func rate(_ model: ClassifierModel, input: [Int], imagesPerSecond: Double, passes: Int) throws -> Double {
+        let macs = try ModelComplexity.multiplyAccumulates(model, inputChannels: input[0], inputSize: InputSize(height: input[1], width: input[2]))
+        return (2 * Double(macs) * Double(passes) * imagesPerSecond / 1e9 * 10).rounded() / 10
     }
 
     private static func measure(name: String, batch: Int, input: [Int], threads: Int, steps: Int, blocks: Int,

@@ -11,7 +11,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure throughput (build with -c release for meaningful figures).",
-        subcommands: [BenchDecodeCommand.self, BenchDataCommand.self, BenchTrainCommand.self, BenchInferCommand.self, BenchAllreduceCommand.self]
+        subcommands: [BenchDecodeCommand.self, BenchDataCommand.self, BenchTrainCommand.self, BenchInferCommand.self, BenchAllreduceCommand.self, BenchPeakCommand.self]
     )
 }
 
@@ -170,7 +170,8 @@ struct ModelBenchmarkOptions: ParsableArguments {
         if json {
             print(JSONLine.encode(result))
         } else {
-            print("\(kind) \(result.model) batch \(result.batch) input \(result.input.map(String.init).joined(separator: "×")), \(result.threads) threads: \(Int(result.imagesPerSecond.rounded())) images/s, \(String(format: "%.2f", result.medianStepMilliseconds)) ms per batch, peak memory \(Int(result.peakMemoryMegabytes)) MB")
+            let rate = result.gigaflopsPerSecond.map { ", \(String(format: "%.1f", $0)) GFLOP/s" } ?? ""
+            print("\(kind) \(result.model) batch \(result.batch) input \(result.input.map(String.init).joined(separator: "×")), \(result.threads) threads (\(result.isa)): \(Int(result.imagesPerSecond.rounded())) images/s, \(String(format: "%.2f", result.medianStepMilliseconds)) ms per batch\(rate), peak memory \(Int(result.peakMemoryMegabytes)) MB")
         }
     }
 }
@@ -205,5 +206,39 @@ struct BenchInferCommand: ParsableCommand {
         let result = try ModelBenchmark.inference(
             model, name: options.model, batch: options.batchSize, input: input, steps: options.steps * 2, threads: options.threads)
         options.report(result, kind: "infer")
+    }
+}
+
+/// `vision bench peak`: the machine's practical fp32 peak, against which the model figures'
+/// GFLOP/s are read.
+struct BenchPeakCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "peak",
+        abstract: "fp32 GFLOP/s of a large matrix product through oneDNN (the practical peak), and oneDNN's instruction set.")
+
+    @Option(help: "The matrices' side.")
+    var size = 2048
+
+    @Option(help: "Compute threads (default: all cores).")
+    var threads = ProcessInfo.processInfo.activeProcessorCount
+
+    @Flag(help: "Print one JSON document.")
+    var json = false
+
+    func validate() throws {
+        if size <= 0 || size > 16_384 { throw ValidationError("--size must be in 1...16384, got \(size)") }
+        if threads <= 0 { throw ValidationError("--threads must be positive, got \(threads)") }
+    }
+
+    func run() throws {
+        ComputeThreads.configure(threads: threads)
+        let gigaflops = try CPUFeatures.matrixProductFlops(size: size) / 1e9
+        let isa = CPUFeatures.effectiveISA
+        if json {
+            struct Peak: Encodable { let gflops: Double, isa: String, threads: Int, size: Int }
+            print(JSONLine.encode(Peak(gflops: (gigaflops * 10).rounded() / 10, isa: isa, threads: threads, size: size)))
+        } else {
+            print("sgemm \(size)×\(size)×\(size), \(threads) threads (\(isa)): \(String(format: "%.1f", gigaflops)) GFLOP/s")
+        }
     }
 }

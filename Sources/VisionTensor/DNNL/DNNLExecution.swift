@@ -20,7 +20,11 @@ extension DNNLContext {
         // back to the kernel and faulting in again.
         var scratch: TensorStorage?
         if var scratchpad = primitive.scratchpad {
-            let storage = TensorStorage(uninitializedCount: (dnnl_memory_desc_get_size(&scratchpad) + 3) / 4)
+            let count = (dnnl_memory_desc_get_size(&scratchpad) + 3) / 4
+            // Not kept by a capture: a plan brings one scratch buffer for all its steps.
+            let storage = CaptureRecorder.current == nil
+                ? TensorStorage(uninitializedCount: count)
+                : CaptureRecorder.$current.withValue(nil) { TensorStorage(uninitializedCount: count) }
             scratch = storage
             all.append(DNNLOperand(index: DNNL_ARG_SCRATCHPAD, descriptor: scratchpad, pointer: UnsafeMutableRawPointer(storage.pointer)))
         }
@@ -39,6 +43,7 @@ extension DNNLContext {
         }
         try check(status, op)
         try check(dnnl_stream_wait(stream), op)
+        CaptureRecorder.current?.record(primitive, operands, keepAlive: keepAlive)
         withExtendedLifetime(keepAlive) {}
     }
 

@@ -76,9 +76,10 @@ public func add(_ a: Tensor, _ b: Tensor) throws(TensorError) -> Tensor {
 }
 
 private func untracedAdd(_ a: Tensor, _ b: Tensor) throws(TensorError) -> Tensor {
-    if a.shape == b.shape && a.isBlocked {
-        // Residual connections: both sides come from oneDNN ops; stay in their layout.
-        let out = try Kernels.added(a, b)
+    if a.shape == b.shape && (a.isBlocked || b.isBlocked || !GradientMode.isEnabled) {
+        // Residual connections: stay in the layout oneDNN left (in which both sides usually
+        // are), and in inference take the path inference plans replay.
+        let out = try b.isBlocked && !a.isBlocked ? Kernels.added(b, a) : Kernels.added(a, b)
         return record(out, op: "add", inputs: [a, b]) { gradient, needs in [needs[0] ? gradient : nil, needs[1] ? gradient : nil] }
     }
     return try binary(a, b, op: "add", +) { gradient, needs in

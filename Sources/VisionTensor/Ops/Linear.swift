@@ -5,6 +5,9 @@ func untracedLinear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil) throws(Ten
     if let bias { try bias.expectShape([outFeatures], "linear bias") }
     let n = x.shape[0]
     if let counted = OperationCount.counted(n * outFeatures * inFeatures, shape: [n, outFeatures]) { return counted }
+    if !GradientMode.isEnabled && ComputeBackend.current == .dnnl {
+        return try DNNLInnerProduct.inference(x, weight: weight, bias: bias)
+    }
     let out = Tensor(zeros: [n, outFeatures])
     try Matmul.multiply(n, outFeatures, inFeatures, a: x.pointer, transposeA: false, b: weight.pointer, transposeB: true, c: out.pointer)
     if let bias {

@@ -153,18 +153,23 @@ private func subsampleAndPadChannelsBlocked(_ x: Tensor, stride: Int, padBefore:
     let storage = TensorStorage(count: n * oc * oh * ow)  // zeros: the padded channels
     let source = x.storage.pointer, target = storage.pointer
     let outBlocks = oc / 16, step = columnStep * stride
-    for b in 0..<n {
-        for ob in 0..<outBlocks {
-            for lane in 0..<16 {
-                let ch = ob * 16 + lane - padBefore
-                guard ch >= 0, ch < c else { continue }
-                for y in 0..<oh {
-                    let from = source + base(b, ch, y * stride)
-                    let to = target + (((b * outBlocks + ob) * oh + y) * ow) * 16 + lane
-                    for xx in 0..<ow { to[xx * 16] = from[xx * step] }
+    let copy = {
+        for b in 0..<n {
+            for ob in 0..<outBlocks {
+                for lane in 0..<16 {
+                    let ch = ob * 16 + lane - padBefore
+                    guard ch >= 0, ch < c else { continue }
+                    for y in 0..<oh {
+                        let from = source + base(b, ch, y * stride)
+                        let to = target + (((b * outBlocks + ob) * oh + y) * ow) * 16 + lane
+                        for xx in 0..<ow { to[xx * 16] = from[xx * step] }
+                    }
                 }
             }
         }
     }
+    copy()
+    // Inference plans replay the copy between the convolutions around it.
+    CaptureRecorder.current?.recordHost(copy, retaining: [x.storage, storage])
     return Tensor(shape: outShape, storage: storage, layout: try plainDescriptor(outShape, dnnl_aBcd16b))
 }

@@ -88,6 +88,8 @@ public enum BatchInference {
                 batchSize: batchSize, shuffle: false, workers: workers, onBadImage: onBadImage,
                 layout: preprocessing.channels == 1 ? .gray : .rgb, limits: limits))
         model.eval()
+        // Full batches recur: after two, the rest replay a recorded plan (small batches only).
+        let planned = PlannedInference(model, capacity: 1)
         let iterator = loader.epoch(0)
         try GradientMode.withoutGradients {
             while let batch = try iterator.next() {
@@ -100,7 +102,7 @@ public enum BatchInference {
                     let k = classes.count
                     losses = targets.enumerated().map { -Double(log(max(probabilities[$0.offset * k + $0.element], 1e-12))) }
                 } else {
-                    let logits = try model(try Tensor(batch.images, shape: batch.shape))
+                    let logits = try planned(try Tensor(batch.images, shape: batch.shape))
                     losses = Predictions.losses(logits: logits.values, classes: logits.shape[1], targets: targets)
                     probabilities = try softmax(logits, dimension: 1).scalars
                 }

@@ -32,6 +32,9 @@ public final class Predictor: @unchecked Sendable {
     /// The model file's defect threshold, when it has one.
     public let operatingPoint: OperatingPoint?
     private let model: Module
+    /// The model's forward passes, replayed from recorded plans for the batch sizes that recur
+    /// (a server's single images, a folder's full batches).
+    private let planned: PlannedInference
     private let transform: Compose
     /// What one image's decode may cost; an image over them is that file's error.
     public let limits: DecodeLimits
@@ -55,6 +58,7 @@ public final class Predictor: @unchecked Sendable {
             budget: memoryBudget)
         largestBatch = InferenceMemory.batchSize(requested: .max, bytesPerImage: perImage, budget: memoryBudget)
         model = loaded.model
+        planned = PlannedInference(loaded.model)
         classes = loaded.metadata.classes
         preprocessing = loaded.metadata.preprocessing
         transform = try PreprocessingTransforms.evaluation(preprocessing)
@@ -94,7 +98,7 @@ public final class Predictor: @unchecked Sendable {
         guard !inputs.isEmpty else { return [] }
         let shape = [inputs.count, preprocessing.channels, preprocessing.inputSize.height, preprocessing.inputSize.width]
         let flat = try tta?.probabilities(model, images: Array(inputs.joined()), shape: shape) ?? GradientMode.withoutGradients {
-            try softmax(model(try Tensor(Array(inputs.joined()), shape: shape)), dimension: 1).scalars
+            try softmax(planned(try Tensor(Array(inputs.joined()), shape: shape)), dimension: 1).scalars
         }
         let k = classes.count
         return (0..<inputs.count).map { Array(flat[($0 * k)..<(($0 + 1) * k)]) }

@@ -7,12 +7,18 @@ import Foundation
 /// the data loader's decode workers during training, or any other process. Measured here with
 /// one core busy elsewhere, ResNet-20 inference at batch 64 ran at 882 images/s with the
 /// default and 1,645 with `GOMP_SPINCOUNT=1000`; on a quiet machine the two are within noise.
-/// So the commands that compute restart `vision` once with `GOMP_SPINCOUNT=1000`, unless the
-/// user has chosen (`GOMP_SPINCOUNT` or `OMP_WAIT_POLICY` set, which also stops a second restart).
+/// So the commands that compute beside other threads restart `vision` once with
+/// `GOMP_SPINCOUNT=1000`, unless the user has chosen (`GOMP_SPINCOUNT` or `OMP_WAIT_POLICY`
+/// set, which also stops a second restart).
+///
+/// `infer` and `explain` do not: they decode on the thread that then runs the network, so no
+/// thread of theirs competes with the spinning, and the restart (loading the binary and its
+/// libraries twice, about 11 ms) was a fifth of the cold start of `vision infer MODEL one.png`.
 enum OpenMPSpin {
     static let spinCount = "1000"
-    /// The subcommands that run oneDNN; the others start no OpenMP threads.
-    static let computing: Set<String> = ["train", "tune", "evaluate", "infer", "bench", "serve"]
+    /// The subcommands that run oneDNN while other threads of theirs work (decode workers, a
+    /// server's event loops).
+    static let computing: Set<String> = ["train", "tune", "evaluate", "bench", "serve"]
 
     static func restartWithBoundedSpinIfNeeded() {
         let environment = ProcessInfo.processInfo.environment

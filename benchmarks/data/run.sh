@@ -15,7 +15,7 @@ workers=${BENCH_WORKERS:-2}
 batch=${BENCH_BATCH:-64}
 size=${BENCH_SIZE:-64}
 
-[ -x "$vision" ] || { echo "no $vision: build it with swift build -c release --product vision" >&2; exit 1; }
+[ -x "$vision" ] || { echo "no $vision: build it with make build" >&2; exit 1; }
 [ -d "$data/jpeg" ] || python3 benchmarks/make-images.py "$data" --count 2000
 
 declare -A ours theirs

@@ -13,7 +13,7 @@ duration=${SECONDS_LOAD:-60}
 connections=${CONNECTIONS:-64}
 port=${PORT:-18181}
 work=${TMPDIR:-/tmp}/vision-serve-bench
-[ -x "$vision" ] || { echo "no $vision: build it with swift build -c release --product vision" >&2; exit 1; }
+[ -x "$vision" ] || { echo "no $vision: build it with make build" >&2; exit 1; }
 command -v wrk >/dev/null || { echo "installing wrk"; apt-get install -y wrk >/dev/null; }
 rm -rf "$work" && mkdir -p "$work"
 

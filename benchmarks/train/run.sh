@@ -22,7 +22,7 @@ vision=${1:-.build/release/vision}
 threads=${THREADS:-2}
 rounds=${ROUNDS:-3}
 python=${TORCH_PYTHON:-.venv-torch/bin/python}
-[ -x "$vision" ] || { echo "no $vision: build it with swift build -c release --product vision" >&2; exit 1; }
+[ -x "$vision" ] || { echo "no $vision: build it with make build" >&2; exit 1; }
 has_torch() { [ -x "$python" ] && "$python" -c 'import torch' 2>/dev/null; }
 if ! has_torch && [ -z "${TORCH_PYTHON:-}" ] && [ "${NO_TORCH_INSTALL:-}" != 1 ]; then
     # PyTorch's CPU build (the PyPI wheel is the CUDA one) without its dependencies, which come
@@ -46,7 +46,7 @@ echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
 
 run_isa() {
     local isa=$1 results
-    local -a cap=()
+    local -a cap=(env)
     [ "$isa" = avx2 ] && cap=(env ONEDNN_MAX_CPU_ISA=AVX2 ATEN_CPU_CAPABILITY=avx2)
     results=$(mktemp)
     {

@@ -57,6 +57,7 @@ public enum CSVManifest {
         let index = Dictionary(classes.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
         var items: [DatasetItem] = []
         items.reserveCapacity(parsed.count)
+        let shared = base + "/"
         for row in parsed {
             guard let label = index[row.label] else {
                 throw .manifestUnknownLabel(path: path, line: row.line, label: row.label, known: classes)
@@ -69,7 +70,10 @@ public enum CSVManifest {
             guard kind == .file else {
                 throw .manifestMissingFile(path: path, line: row.line, file: row.relative)
             }
-            items.append(DatasetItem(path: full, relativePath: row.relative, label: label, presetSplit: row.split))
+            items.append(
+                row.relative.hasPrefix("/")
+                    ? DatasetItem(path: full, relativePath: row.relative, label: label, presetSplit: row.split)
+                    : DatasetItem(base: shared, relativePath: row.relative, label: label, presetSplit: row.split))
         }
         if classes.isEmpty { throw .noClassFolders(root: path) }
         let counts = items.reduce(into: [Int](repeating: 0, count: classes.count)) { $0[$1.label] += 1 }

@@ -36,36 +36,117 @@ public enum DataAudit {
     }
 
     /// A file's SHA-256, inline (a million files should not mean a million heap strings).
-    struct Digest: Hashable {
-        var words = SIMD4<UInt64>()
+    /// Four words, not a SIMD4: its 32-byte alignment padded every file's facts by 8 bytes.
+    struct Digest: Hashable, Comparable {
+        private var a: UInt64 = 0, b: UInt64 = 0, c: UInt64 = 0, d: UInt64 = 0
 
         init<D: Sequence>(_ bytes: D) where D.Element == UInt8 {
-            for (index, byte) in bytes.enumerated() where index < 32 { words[index / 8] = words[index / 8] << 8 | UInt64(byte) }
+            for (index, byte) in bytes.enumerated() where index < 32 {
+                switch index / 8 {
+                case 0: a = a << 8 | UInt64(byte)
+                case 1: b = b << 8 | UInt64(byte)
+                case 2: c = c << 8 | UInt64(byte)
+                default: d = d << 8 | UInt64(byte)
+                }
+            }
         }
+
+        static func < (l: Digest, r: Digest) -> Bool { (l.a, l.b, l.c, l.d) < (r.a, r.b, r.c, r.d) }
     }
 
+    /// What one readable file is, in 88 bytes (a million of them must fit beside the rest):
+    /// optional values carry a flag instead of Swift optionals' padding, and errors live apart.
     struct FileFacts {
-        var sha: Digest?
-        var hash: UInt64?
-        var pHash: UInt64?
+        struct Flags: OptionSet {
+            let rawValue: UInt8
+            static let readable = Flags(rawValue: 1)
+            static let hashed = Flags(rawValue: 2)
+            static let pHashed = Flags(rawValue: 4)
+            /// A colour image whose R, G and B are equal.
+            static let grayAsColour = Flags(rawValue: 8)
+            static let hasContrast = Flags(rawValue: 16)
+        }
+
+        var sha = Digest([UInt8]())
+        private var storedHash: UInt64 = 0, storedPHash: UInt64 = 0
+        /// Mean r, g, b and mean r², g², b² in [0, 1] units.
+        var means: (Float, Float, Float, Float, Float, Float) = (0, 0, 0, 0, 0, 0)
+        private var storedWidth: Int32 = 0, storedHeight: Int32 = 0
+        private var storedContrast: Float = 0
+        private var storedChannels: UInt8 = 0
+        private var storedFormat: UInt8 = 0  // index into `formats`, 0 = unknown
+        var flags: Flags = []
+
+        private static let formats: [ImageFormat?] = [nil] + ImageFormat.allCases
+
+        var readable: Bool {
+            get { flags.contains(.readable) }
+            set { if newValue { flags.insert(.readable) } else { flags.remove(.readable) } }
+        }
+        var grayAsColour: Bool {
+            get { flags.contains(.grayAsColour) }
+            set { if newValue { flags.insert(.grayAsColour) } else { flags.remove(.grayAsColour) } }
+        }
+        var hash: UInt64? {
+            get { flags.contains(.hashed) ? storedHash : nil }
+            set { storedHash = newValue ?? 0; if newValue != nil { flags.insert(.hashed) } else { flags.remove(.hashed) } }
+        }
+        var pHash: UInt64? {
+            get { flags.contains(.pHashed) ? storedPHash : nil }
+            set { storedPHash = newValue ?? 0; if newValue != nil { flags.insert(.pHashed) } else { flags.remove(.pHashed) } }
+        }
         /// The gray thumbnail's standard deviation (0–255).
-        var contrast: Float?
-        var format: String?
-        var channels: Int?
-        /// A colour image whose R, G and B are equal.
-        var grayAsColour = false
-        var width = 0, height = 0
-        var sums = SIMD8<Double>()  // Σ r, g, b and Σ r², g², b² in [0, 1] units (6 of 8 lanes)
-        var pixels = 0
-        var error: String?
+        var contrast: Float? {
+            get { flags.contains(.hasContrast) ? storedContrast : nil }
+            set { storedContrast = newValue ?? 0; if newValue != nil { flags.insert(.hasContrast) } else { flags.remove(.hasContrast) } }
+        }
+        var format: String? {
+            get { Self.formats[Int(storedFormat)]?.rawValue }
+        }
+        mutating func setFormat(_ format: ImageFormat) {
+            storedFormat = UInt8(Self.formats.firstIndex(of: format) ?? 0)
+        }
+        var channels: Int? {
+            get { readable ? Int(storedChannels) : nil }
+            set { storedChannels = UInt8(clamping: newValue ?? 0) }
+        }
+        var width: Int {
+            get { Int(storedWidth) }
+            set { storedWidth = Int32(clamping: newValue) }
+        }
+        var height: Int {
+            get { Int(storedHeight) }
+            set { storedHeight = Int32(clamping: newValue) }
+        }
+        var pixels: Int { width * height }
+        /// Σ over the pixels of channel statistic `k` (0–2: r, g, b; 3–5: their squares).
+        func sum(_ k: Int) -> Double {
+            let mean: Float
+            switch k {
+            case 0: mean = means.0
+            case 1: mean = means.1
+            case 2: mean = means.2
+            case 3: mean = means.3
+            case 4: mean = means.4
+            default: mean = means.5
+            }
+            return Double(mean) * Double(pixels)
+        }
     }
 
     /// Audits `dataset`.
     public static func run(_ dataset: Dataset, options: Options = Options()) throws(DatasetError) -> AuditReport {
-        let splitDefinition = options.split ?? Splitter.makeSplit(for: dataset, fractions: options.fractions, seed: options.seed)
-        let splits = try splitDefinition.assignments(for: dataset)
-        let (facts, meanThumbnail) = examine(
-            dataset.items.map(\.path), threads: max(options.threads, 1), limits: options.limits, progress: options.progress)
+        // Only each file's split is kept: the definition holds a string per file.
+        var splits: [DataSplit] = [], splitMethod = ""
+        do {
+            let definition = options.split ?? Splitter.makeSplit(for: dataset, fractions: options.fractions, seed: options.seed)
+            splits = try definition.assignments(for: dataset)
+            splitMethod = definition.preset ? "preset" : "\(definition.method) seed \(definition.seed)"
+        }
+        HeapMemory.releaseFreed()
+        let (facts, errors, meanThumbnail) = examine(
+            dataset.items, threads: max(options.threads, 1), limits: options.limits, progress: options.progress)
+        HeapMemory.releaseFreed()
 
         let counts = dataset.classCounts
         var report = AuditReport(
@@ -74,7 +155,7 @@ public enum DataAudit {
             classOrder: dataset.classes,
             imbalanceRatio: (counts.min() ?? 0) > 0 ? Double(counts.max() ?? 0) / Double(counts.min() ?? 1) : nil,
             files: dataset.items.count, readable: 0, corrupt: [], formats: [:], channels: [:], sizes: nil,
-            splits: [:], splitMethod: splitDefinition.preset ? "preset" : "\(splitDefinition.method) seed \(splitDefinition.seed)",
+            splits: [:], splitMethod: splitMethod,
             trainStatistics: nil, duplicates: [], nearDuplicateGroups: [],
             nearDuplicateSettings: .init(options.nearDuplicates), leakage: [])
         for split in splits { report.splits[split.rawValue, default: 0] += 1 }
@@ -84,8 +165,8 @@ public enum DataAudit {
         var sums = [Double](repeating: 0, count: 6)
         var pixelTotal = 0, trainImages = 0, allGray = true
         for (index, fact) in facts.enumerated() {
-            if let error = fact.error {
-                report.corrupt.append(.init(path: dataset.items[index].path, reason: error))
+            guard fact.readable else {
+                report.corrupt.append(.init(path: dataset.items[index].path, reason: errors[index] ?? "unreadable"))
                 continue
             }
             report.readable += 1
@@ -99,7 +180,7 @@ public enum DataAudit {
             minW = min(minW, fact.width); maxW = max(maxW, fact.width)
             minH = min(minH, fact.height); maxH = max(maxH, fact.height)
             if splits[index] == .train {
-                for k in 0..<6 { sums[k] += fact.sums[k] }
+                for k in 0..<6 { sums[k] += fact.sum(k) }
                 pixelTotal += fact.pixels
                 trainImages += 1
             }
@@ -119,14 +200,25 @@ public enum DataAudit {
         }
 
         // Each class's readable images, in dataset order.
-        let readableByClass = Dictionary(grouping: dataset.items.indices.filter { facts[$0].error == nil }) { dataset.items[$0].label }
+        let readableByClass = Dictionary(grouping: dataset.items.indices.filter { facts[$0].readable }) { dataset.items[$0].label }
         report.exposureOutliers = exposureOutliers(dataset, facts: facts, byClass: readableByClass)
         report.sizeOutliers = sizeOutliers(dataset, facts: facts, byClass: readableByClass)
 
-        // Exact duplicates: identical SHA-256.
-        var bySHA: [Digest: [Int]] = [:]
-        for (index, fact) in facts.enumerated() { if let sha = fact.sha, fact.error == nil { bySHA[sha, default: []].append(index) } }
-        let exactGroups = bySHA.values.filter { $0.count > 1 }.map { $0.sorted() }.sorted { $0[0] < $1[0] }
+        // Exact duplicates: identical SHA-256, found by sorting indices by digest (a dictionary
+        // of arrays would cost about 100 bytes per file).
+        let bySHA = facts.indices.filter { facts[$0].readable }.map(Int32.init).sorted {
+            let a = facts[Int($0)].sha, b = facts[Int($1)].sha
+            return a != b ? a < b : $0 < $1
+        }
+        var exactGroups: [[Int]] = []
+        var start = 0
+        while start < bySHA.count {
+            var end = start + 1
+            while end < bySHA.count && facts[Int(bySHA[end])].sha == facts[Int(bySHA[start])].sha { end += 1 }
+            if end - start > 1 { exactGroups.append(bySHA[start..<end].map(Int.init)) }
+            start = end
+        }
+        exactGroups.sort { $0[0] < $1[0] }
         report.duplicates = exactGroups.map { $0.map { dataset.items[$0].path } }
 
         // Near duplicates among distinct files (one representative of each exact group), then
@@ -135,16 +227,17 @@ public enum DataAudit {
         for group in exactGroups { for member in group { representative[member] = group[0] } }
         // Under 16 pixels a side an image holds too little to tell a copy from a look-alike
         // (8×8 digits written alike correlate at 0.99): set aside, and said.
-        let small = facts.indices.filter { facts[$0].error == nil && min(facts[$0].width, facts[$0].height) < NearDuplicateSearch.minimumSide }
+        let small = facts.indices.filter { facts[$0].readable && min(facts[$0].width, facts[$0].height) < NearDuplicateSearch.minimumSide }
         let tooSmall = Set(small)
-        let distinct = facts.indices.map { representative[$0] == $0 && facts[$0].error == nil && !tooSmall.contains($0) }
-        let hashes = facts.indices.map { index -> (p: UInt64, d: UInt64)? in
-            guard distinct[index], let p = facts[index].pHash, let d = facts[index].hash else { return nil }
-            return (p, d)
-        }
+        let distinct = facts.indices.map { representative[$0] == $0 && facts[$0].readable && !tooSmall.contains($0) }
         let limits = options.limits
+        HeapMemory.releaseFreed()
         let search = NearDuplicateSearch.run(
-            hashes: hashes, contrast: facts.indices.map { distinct[$0] ? facts[$0].contrast : nil },
+            hashes: facts.indices.map { index -> (p: UInt64, d: UInt64)? in
+                guard distinct[index], let p = facts[index].pHash, let d = facts[index].hash else { return nil }
+                return (p, d)
+            },
+            contrast: facts.indices.map { distinct[$0] ? facts[$0].contrast : nil },
             extraCandidates: options.extraCandidates.map { (representative[$0.0], representative[$0.1]) }, reference: meanThumbnail,
             options: options.nearDuplicates
         ) { index in
@@ -194,8 +287,8 @@ public enum DataAudit {
     /// Images whose mean brightness is more than 3 standard deviations from their class's.
     static func exposureOutliers(_ dataset: Dataset, facts: [FileFacts], byClass: [Int: [Int]]) -> [AuditReport.Outlier] {
         let brightness = facts.map { fact -> Double? in
-            guard fact.error == nil, fact.pixels > 0 else { return nil }
-            return (fact.sums[0] + fact.sums[1] + fact.sums[2]) / (3 * Double(fact.pixels))
+            guard fact.readable, fact.pixels > 0 else { return nil }
+            return Double(fact.means.0 + fact.means.1 + fact.means.2) / 3
         }
         var out: [AuditReport.Outlier] = []
         for label in dataset.classes.indices {
@@ -241,17 +334,17 @@ public enum DataAudit {
 
     /// Reads, hashes and decodes each file; `threads` workers take interleaved files.
     static func examine(
-        _ paths: [String], threads: Int, limits: DecodeLimits, progress: (@Sendable (Int, Int) -> Void)? = nil
-    ) -> (facts: [FileFacts], meanThumbnail: [Float]?) {
-        let results = FactsStore(count: paths.count)
-        let workers = min(threads, max(paths.count, 1))
+        _ items: [DatasetItem], threads: Int, limits: DecodeLimits, progress: (@Sendable (Int, Int) -> Void)? = nil
+    ) -> (facts: [FileFacts], errors: [Int: String], meanThumbnail: [Float]?) {
+        let results = FactsStore(count: items.count)
+        let workers = min(threads, max(items.count, 1))
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
             var index = worker
             var sum = [Double](repeating: 0, count: Thumbnail.side * Thumbnail.side), count = 0
-            while index < paths.count {
-                let (fact, thumbnail) = facts(for: paths[index], limits: limits)
-                let done = results.set(index, fact)
-                if let progress, done % 1000 == 0 || done == paths.count { progress(done, paths.count) }
+            while index < items.count {
+                let (fact, thumbnail, error) = facts(for: items[index].path, limits: limits)
+                let done = results.set(index, fact, error: error)
+                if let progress, done % 1000 == 0 || done == items.count { progress(done, items.count) }
                 if let thumbnail, min(fact.width, fact.height) >= NearDuplicateSearch.minimumSide {
                     for i in sum.indices { sum[i] += Double(thumbnail.gray[i]) }
                     count += 1
@@ -260,10 +353,10 @@ public enum DataAudit {
             }
             results.addThumbnails(sum, count: count)
         }
-        return (results.values, results.meanThumbnail)
+        return (results.values, results.errors, results.meanThumbnail)
     }
 
-    static func facts(for path: String, limits: DecodeLimits) -> (FileFacts, Thumbnail?) {
+    static func facts(for path: String, limits: DecodeLimits) -> (FileFacts, Thumbnail?, String?) {
         var fact = FileFacts()
         var small: Thumbnail?
         do {
@@ -271,23 +364,25 @@ public enum DataAudit {
             fact.sha = Digest(SHA256.hash(data: bytes))
             let decoded = try ImageDecoder.decode(bytes, source: path, options: DecodeOptions(layout: .rgb, limits: limits))
             let image = decoded.image
-            fact.format = decoded.format.rawValue
+            fact.readable = true
+            fact.setFormat(decoded.format)
             fact.channels = decoded.storedChannels
             fact.grayAsColour = image.storesGrayAsColour()
             fact.width = image.width
             fact.height = image.height
-            fact.pixels = image.width * image.height
-            var s = SIMD8<Double>()
+            let count = image.width * image.height
             image.pixels.withUnsafeBufferPointer { px in
                 var r = 0, g = 0, b = 0, r2 = 0, g2 = 0, b2 = 0
-                for i in 0..<fact.pixels {
+                for i in 0..<count {
                     let x = Int(px[i * 3]), y = Int(px[i * 3 + 1]), z = Int(px[i * 3 + 2])
                     r += x; g += y; b += z
                     r2 += x * x; g2 += y * y; b2 += z * z
                 }
-                s = SIMD8(Double(r) / 255, Double(g) / 255, Double(b) / 255, Double(r2) / 65025, Double(g2) / 65025, Double(b2) / 65025, 0, 0)
+                let n = Double(max(count, 1))
+                fact.means = (
+                    Float(Double(r) / 255 / n), Float(Double(g) / 255 / n), Float(Double(b) / 255 / n),
+                    Float(Double(r2) / 65025 / n), Float(Double(g2) / 65025 / n), Float(Double(b2) / 65025 / n))
             }
-            fact.sums = s
             // One gray conversion for both hashes and the thumbnail.
             if let gray = try? ColorOps.grayscale(image, channels: 1) {
                 fact.hash = try? PerceptualHash.dHash(gray: gray)
@@ -298,11 +393,21 @@ public enum DataAudit {
                 }
             }
         } catch {
-            fact.error = error.description
+            return (FileFacts(), nil, error.description)
         }
-        return (fact, small)
+        return (fact, small, nil)
     }
 }
+
+/// Gives the heap's free pages back to the system (glibc's malloc_trim). A million-file audit
+/// frees hundreds of megabytes of temporaries between its phases (listing, splitting,
+/// reading); without this, the process's resident size keeps them until it exits.
+enum HeapMemory {
+    static func releaseFreed() { _ = c_malloc_trim(0) }
+}
+
+@_silgen_name("malloc_trim")
+private func c_malloc_trim(_ pad: Int) -> Int32
 
 /// Results written by index from several threads.
 final class FactsStore: @unchecked Sendable {
@@ -314,11 +419,14 @@ final class FactsStore: @unchecked Sendable {
     private var done = 0
 
     /// Stores file `index`'s facts; returns how many files are done.
+    private(set) var errors: [Int: String] = [:]
+
     @discardableResult
-    func set(_ index: Int, _ value: DataAudit.FileFacts) -> Int {
+    func set(_ index: Int, _ value: DataAudit.FileFacts, error: String?) -> Int {
         lock.lock()
         defer { lock.unlock() }
         storage[index] = value
+        if let error { errors[index] = error }
         done += 1
         return done
     }

@@ -81,10 +81,11 @@ public struct Dataset: Sendable, Equatable {
             let extra = names.filter { !classes.contains($0) }
             if !extra.isEmpty { throw .presplitClassMismatch(root: root, split: folder, classes: extra) }
             let walker = FolderWalker(options: options)
+            let base = root + "/"
             for (label, name) in classes.enumerated() where names.contains(name) {
                 let prefix = folder + "/" + name
                 for relative in try walker.files(under: root + "/" + prefix, relativeTo: prefix) {
-                    items.append(DatasetItem(path: root + "/" + relative, relativePath: relative, label: label, presetSplit: split))
+                    items.append(DatasetItem(base: base, relativePath: relative, label: label, presetSplit: split))
                 }
             }
         }
@@ -129,12 +130,13 @@ public struct Dataset: Sendable, Equatable {
         let walker = FolderWalker(options: options)
         var items: [DatasetItem] = []
         var empty: [String] = []
+        let rootSlash = root + "/"
         for (label, name) in classes.enumerated() {
             let classPrefix = prefix.isEmpty ? name : prefix + "/" + name
             let files = try walker.files(under: root + "/" + classPrefix, relativeTo: classPrefix)
             if files.isEmpty { empty.append(name) }
             for relative in files {
-                items.append(DatasetItem(path: root + "/" + relative, relativePath: relative, label: label, presetSplit: split))
+                items.append(DatasetItem(base: rootSlash, relativePath: relative, label: label, presetSplit: split))
             }
         }
         if !empty.isEmpty && !options.allowEmpty { throw .emptyClasses(names: empty, extensions: options.extensions) }

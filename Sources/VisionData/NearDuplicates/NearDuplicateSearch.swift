@@ -38,21 +38,23 @@ public struct NearDuplicateSearch {
     /// `hashes[i]` and `contrast[i]` for each image (nil: unreadable); `thumbnail(i)` decodes image
     /// i's thumbnail when verification needs it (nil: it cannot be read now).
     public static func run(
-        hashes: [(p: UInt64, d: UInt64)?], contrast: [Float?], extraCandidates: [(Int, Int)] = [], reference: [Float]? = nil,
+        hashes: consuming [(p: UInt64, d: UInt64)?], contrast: [Float?], extraCandidates: [(Int, Int)] = [], reference: [Float]? = nil,
         options: Options = Options(),
         thumbnail: (Int) -> Thumbnail?
     ) -> Result {
         let uniform = contrast.indices.filter { (contrast[$0] ?? .infinity) < Thumbnail.uniformContrast }
         let plain = Set(uniform)
-        let usable = hashes.indices.map { plain.contains($0) ? nil : hashes[$0] }
+        // Consumed, so that a million hashes are not held twice.
+        var usable = consume hashes
+        for index in uniform where usable.indices.contains(index) { usable[index] = nil }
         var candidates = HashCandidates(hashes: usable, options: options.candidates).pairs
         for (a, b) in extraCandidates where a != b && usable.indices.contains(a) && usable.indices.contains(b) && usable[a] != nil && usable[b] != nil {
             candidates.insert(.init(a, b))
         }
-        // Thumbnails decoded for verification, kept for reuse up to a bound (4 KB each): a
-        // million-image audit must not hold every candidate's thumbnail at once.
+        // Thumbnails decoded for verification, kept for reuse up to a bound (4 KB each, 32 MB
+        // in all): a million-image audit must not hold every candidate's thumbnail at once.
         var cache: [Int: Thumbnail?] = [:]
-        let cacheLimit = 16_384
+        let cacheLimit = 8_192
         func thumb(_ index: Int) -> Thumbnail? {
             if let cached = cache[index] { return cached }
             if cache.count >= cacheLimit { cache.removeAll(keepingCapacity: true) }
@@ -73,12 +75,18 @@ public struct NearDuplicateSearch {
             }
             return score
         }
+        // In order, and the set let go before thumbnails fill the cache (at a million images
+        // the set alone held 70 MB).
+        var ordered = Array(candidates)
+        let candidateCount = candidates.count
+        candidates = []
+        ordered.sort()
         var verified: [(a: Int, b: Int, score: Double)] = []
-        for pair in candidates.sorted() {
+        for pair in ordered {
             let a = Int(pair.first), b = Int(pair.second)
             if let score = similarity(a, b) { verified.append((a, b, score)) }
         }
         let groups = CompleteLinkage.groups(pairs: verified) { plain.contains($0) || plain.contains($1) ? nil : similarity($0, $1) }
-        return Result(groups: groups, uniform: uniform, candidates: candidates.count, verified: verified.count)
+        return Result(groups: groups, uniform: uniform, candidates: candidateCount, verified: verified.count)
     }
 }

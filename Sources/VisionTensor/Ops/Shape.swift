@@ -105,15 +105,20 @@ private func untracedSubsampleAndPadChannels(_ x: Tensor, stride: Int, padBefore
     }
     let out = Tensor(zeros: [n, oc, oh, ow])
     let source = x.pointer, target = out.pointer
-    for b in 0..<n {
-        for ch in 0..<c {
-            for y in 0..<oh {
-                for xx in 0..<ow {
-                    target[((b * oc + ch + padBefore) * oh + y) * ow + xx] = source[((b * c + ch) * h + y * stride) * w + xx * stride]
+    let copy = {
+        for b in 0..<n {
+            for ch in 0..<c {
+                for y in 0..<oh {
+                    for xx in 0..<ow {
+                        target[((b * oc + ch + padBefore) * oh + y) * ow + xx] = source[((b * c + ch) * h + y * stride) * w + xx * stride]
+                    }
                 }
             }
         }
     }
+    copy()
+    // Replayed by inference plans (activations in 8-lane blocks, on AVX2, come this way).
+    CaptureRecorder.current?.recordHost(copy, retaining: [x.storage, out.storage])
     return record(out, op: "shortcut", inputs: [x]) { gradient, _ in
         let g = Tensor(zeros: x.shape)
         let gs = gradient.pointer, gt = g.pointer

@@ -40,9 +40,15 @@ import VisionTestSupport
             let u = try x.floats(name), v = try y.floats(name)
             let scale = max(u.map(abs).max() ?? 0, 1e-12)
             let difference = zip(u, v).map { abs($0 - $1) }.max() ?? 0
-            if difference / scale > worst.0 { worst = (difference / scale, name) }
+            if difference / scale > worst.0 { worst = (difference / scale, name + " (absolute \(difference), largest value \(scale))") }
         }
         return worst
+    }
+
+    /// The largest magnitude in tensor `name` (as `largestRelativeDifference` names it) of a model file.
+    static func largestValue(_ path: String, _ name: String) throws -> Float {
+        let tensor = String(name.prefix { $0 != " " })
+        return try SafeTensors.read(contentsOf: path).floats(tensor).map(abs).max() ?? 0
     }
 
     static func csvColumn(_ path: String, _ column: String) throws -> [String] {
@@ -64,7 +70,12 @@ import VisionTestSupport
         // Rank 0 alone prints: one summary, not two.
         #expect(two.standardOutput.components(separatedBy: "best val_accuracy").count == 2, "\(two.standardOutput)")
         let (difference, name) = try Self.largestRelativeDifference(folder + "/one/last.vision", folder + "/two/last.vision")
-        #expect(difference < 1e-5, "\(name) differs by \(difference) relative")
+        // Relative 1e-5, or 2e-5 absolute for tensors that have barely left zero: a batch-norm
+        // bias's gradient Σdy cancels, so its rounding scales with Σ|dy|, not with the bias (with
+        // AVX2 kernels, DefectNet's first bias, 4e-3 after three steps, differed by 1.4e-5). A
+        // rank's missing share of the batch shows as 0.3 (see the test without --sync-bn).
+        let largest = try Self.largestValue(folder + "/one/last.vision", name)
+        #expect(difference < 1e-5 || difference * largest < 2e-5, "\(name) differs by \(difference) relative")
         let steps = try Self.csvColumn(folder + "/two/metrics.csv", "train_loss")
         let losses = zip(try Self.csvColumn(folder + "/one/metrics.csv", "train_loss"), steps).map { abs((Double($0) ?? 0) - (Double($1) ?? 1)) }
         #expect(losses.count == 1 && losses.allSatisfy { $0 < 1e-5 }, "train_loss one process vs two ranks: \(losses)")

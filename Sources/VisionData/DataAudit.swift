@@ -79,26 +79,30 @@ public enum DataAudit {
 
         private static let formats: [ImageFormat?] = [nil] + ImageFormat.allCases
 
+        private mutating func set(_ flag: Flags, _ on: Bool) {
+            if on { flags.insert(flag) } else { flags.remove(flag) }
+        }
+
         var readable: Bool {
             get { flags.contains(.readable) }
-            set { if newValue { flags.insert(.readable) } else { flags.remove(.readable) } }
+            set { set(.readable, newValue) }
         }
         var grayAsColour: Bool {
             get { flags.contains(.grayAsColour) }
-            set { if newValue { flags.insert(.grayAsColour) } else { flags.remove(.grayAsColour) } }
+            set { set(.grayAsColour, newValue) }
         }
         var hash: UInt64? {
             get { flags.contains(.hashed) ? storedHash : nil }
-            set { storedHash = newValue ?? 0; if newValue != nil { flags.insert(.hashed) } else { flags.remove(.hashed) } }
+            set { storedHash = newValue ?? 0; set(.hashed, newValue != nil) }
         }
         var pHash: UInt64? {
             get { flags.contains(.pHashed) ? storedPHash : nil }
-            set { storedPHash = newValue ?? 0; if newValue != nil { flags.insert(.pHashed) } else { flags.remove(.pHashed) } }
+            set { storedPHash = newValue ?? 0; set(.pHashed, newValue != nil) }
         }
         /// The gray thumbnail's standard deviation (0–255).
         var contrast: Float? {
             get { flags.contains(.hasContrast) ? storedContrast : nil }
-            set { storedContrast = newValue ?? 0; if newValue != nil { flags.insert(.hasContrast) } else { flags.remove(.hasContrast) } }
+            set { storedContrast = newValue ?? 0; set(.hasContrast, newValue != nil) }
         }
         var format: String? {
             get { Self.formats[Int(storedFormat)]?.rawValue }

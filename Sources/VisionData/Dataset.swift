@@ -81,11 +81,11 @@ public struct Dataset: Sendable, Equatable {
             let extra = names.filter { !classes.contains($0) }
             if !extra.isEmpty { throw .presplitClassMismatch(root: root, split: folder, classes: extra) }
             let walker = FolderWalker(options: options)
-            let base = root + "/"
+            let rootSlash = root + "/"
             for (label, name) in classes.enumerated() where names.contains(name) {
                 let prefix = folder + "/" + name
                 for relative in try walker.files(under: root + "/" + prefix, relativeTo: prefix) {
-                    items.append(DatasetItem(base: base, relativePath: relative, label: label, presetSplit: split))
+                    items.append(DatasetItem(base: rootSlash, relativePath: relative, label: label, presetSplit: split))
                 }
             }
         }

@@ -93,23 +93,24 @@ public final class PlannedInference: @unchecked Sendable {
         return true
     }
 
+    /// Whether a parameter or buffer changed since the last snapshot (the first call takes one).
     private func weightsChanged() -> Bool {
         if weights.isEmpty {
-            weights = (model.namedParameters() + model.namedBuffers()).map(\.tensor)
-            versions = weights.map(\.version)
+            snapshotWeights()
             return false
         }
-        for (tensor, version) in zip(weights, versions) where tensor.version != version {
-            return true
-        }
-        return false
+        return zip(weights, versions).contains { $0.version != $1 }
+    }
+
+    private func snapshotWeights() {
+        weights = (model.namedParameters() + model.namedBuffers()).map(\.tensor)
+        versions = weights.map(\.version)
     }
 
     private func forgetPlans() {
         plans.removeAll()
         firstPass.removeAll()
         unplannable.removeAll()
-        weights = (model.namedParameters() + model.namedBuffers()).map(\.tensor)
-        versions = weights.map(\.version)
+        snapshotWeights()
     }
 }

@@ -12,7 +12,6 @@ extension DNNLContext {
     func run(_ primitive: DNNLPrimitive, op: String, _ operands: [DNNLOperand], keepAlive: [TensorStorage] = []) throws(TensorError) {
         var memories: [dnnl_memory_t] = []
         defer { for memory in memories { dnnl_memory_destroy(memory) } }
-        var arguments: [dnnl_exec_arg_t] = []
         var all = operands
         // This execution's own scratch memory (see DNNLPrimitive). Winograd training asks for
         // about 10 MB; allocating it every run is cheap only because freed memory stays in the
@@ -29,14 +28,7 @@ extension DNNLContext {
             all.append(DNNLOperand(index: DNNL_ARG_SCRATCHPAD, descriptor: scratchpad, pointer: UnsafeMutableRawPointer(storage.pointer)))
         }
         defer { withExtendedLifetime(scratch) {} }
-        for operand in all {
-            var memory: dnnl_memory_t?
-            var descriptor = operand.descriptor
-            try check(dnnl_memory_create(&memory, &descriptor, engine, operand.pointer), "\(op) memory")
-            guard let memory else { throw .backend(op: op, detail: "no memory") }
-            memories.append(memory)
-            arguments.append(dnnl_exec_arg_t(arg: operand.index, memory: memory))
-        }
+        let arguments = try executionArguments(all, op: op, memories: &memories)
         let stream = try self.stream
         let status = arguments.withUnsafeBufferPointer {
             dnnl_primitive_execute(primitive.primitive, stream, Int32($0.count), $0.baseAddress)
@@ -45,6 +37,24 @@ extension DNNLContext {
         try check(dnnl_stream_wait(stream), op)
         CaptureRecorder.current?.record(primitive, operands, keepAlive: keepAlive)
         withExtendedLifetime(keepAlive) {}
+    }
+
+    /// oneDNN memory objects over `operands`, as execution arguments; each made memory is
+    /// appended to `memories` (also when a later one fails), which the caller destroys.
+    func executionArguments(_ operands: [DNNLOperand], op: @autoclosure () -> String, memories: inout [dnnl_memory_t])
+        throws(TensorError) -> [dnnl_exec_arg_t]
+    {
+        var arguments: [dnnl_exec_arg_t] = []
+        arguments.reserveCapacity(operands.count)
+        for operand in operands {
+            var memory: dnnl_memory_t?
+            var descriptor = operand.descriptor
+            try check(dnnl_memory_create(&memory, &descriptor, engine, operand.pointer), "\(op()) memory")
+            guard let memory else { throw .backend(op: op(), detail: "no memory") }
+            memories.append(memory)
+            arguments.append(dnnl_exec_arg_t(arg: operand.index, memory: memory))
+        }
+        return arguments
     }
 
     /// `tensor` as the primitive's input `index`: reordered to the layout the primitive wants,

@@ -58,32 +58,27 @@ public final class InferencePlan: @unchecked Sendable {
     private init(recorder: CaptureRecorder, input: TensorStorage, inputShape: [Int], output: Tensor) throws(TensorError) {
         let context = try DNNLContext.shared()
         // One scratch buffer for every step: they run one after another.
-        let scratchBytes = recorder.steps.map(\.scratchBytes).max() ?? 0
+        var scratchBytes = 0
+        for case .primitive(let primitive, _) in recorder.steps {
+            if var scratchpad = primitive.scratchpad { scratchBytes = max(scratchBytes, dnnl_memory_desc_get_size(&scratchpad)) }
+        }
         let scratch = TensorStorage(uninitializedCount: (scratchBytes + 3) / 4)
         var memories: [dnnl_memory_t] = []
         var steps: [Step] = []
         var retained: [AnyObject] = recorder.created + recorder.kept + [scratch]
         do throws(TensorError) {
             for recorded in recorder.steps {
-                guard let primitive = recorded.primitive else {
-                    if let host = recorded.host { steps.append(.host(host)) }
-                    continue
+                switch recorded {
+                case .host(let body):
+                    steps.append(.host(body))
+                case .primitive(let primitive, var operands):
+                    if let scratchpad = primitive.scratchpad {
+                        operands.append(DNNLOperand(index: DNNL_ARG_SCRATCHPAD, descriptor: scratchpad, pointer: UnsafeMutableRawPointer(scratch.pointer)))
+                    }
+                    let arguments = try context.executionArguments(operands, op: "inference plan", memories: &memories)
+                    steps.append(.primitive(primitive.primitive, arguments: arguments))
+                    retained.append(primitive)
                 }
-                var arguments: [dnnl_exec_arg_t] = []
-                var operands = recorded.operands
-                if let scratchpad = primitive.scratchpad {
-                    operands.append(DNNLOperand(index: DNNL_ARG_SCRATCHPAD, descriptor: scratchpad, pointer: UnsafeMutableRawPointer(scratch.pointer)))
-                }
-                for operand in operands {
-                    var memory: dnnl_memory_t?
-                    var descriptor = operand.descriptor
-                    try check(dnnl_memory_create(&memory, &descriptor, context.engine, operand.pointer), "inference plan memory")
-                    guard let memory else { throw .backend(op: "inference plan", detail: "no memory") }
-                    memories.append(memory)
-                    arguments.append(dnnl_exec_arg_t(arg: operand.index, memory: memory))
-                }
-                steps.append(.primitive(primitive.primitive, arguments: arguments))
-                retained.append(primitive)
             }
         } catch {
             for memory in memories { dnnl_memory_destroy(memory) }
@@ -137,11 +132,11 @@ public final class InferencePlan: @unchecked Sendable {
 /// What a capture collects: each execution, and every storage made meanwhile (kept alive, so
 /// that no buffer a step uses is freed or reused while the plan lives).
 final class CaptureRecorder: @unchecked Sendable {
-    struct Execution {
-        let primitive: DNNLPrimitive?
-        let operands: [DNNLOperand]
-        let scratchBytes: Int
-        let host: (() -> Void)?
+    enum Execution {
+        /// A primitive on its operands (the scratchpad, if any, is the plan's own).
+        case primitive(DNNLPrimitive, operands: [DNNLOperand])
+        /// An op computed in Swift (see `recordHost`).
+        case host(() -> Void)
     }
 
     /// Task-local: only the capturing thread's ops are recorded.
@@ -152,16 +147,14 @@ final class CaptureRecorder: @unchecked Sendable {
     private(set) var kept: [TensorStorage] = []
 
     func record(_ primitive: DNNLPrimitive, _ operands: [DNNLOperand], keepAlive: [TensorStorage]) {
-        var bytes = 0
-        if var scratchpad = primitive.scratchpad { bytes = dnnl_memory_desc_get_size(&scratchpad) }
-        steps.append(Execution(primitive: primitive, operands: operands, scratchBytes: bytes, host: nil))
+        steps.append(.primitive(primitive, operands: operands))
         kept += keepAlive
     }
 
     /// An op computed in Swift, as a closure that recomputes it from the same buffers (which
     /// `retaining` keeps alive): a plan replays it in its place among the primitives.
     func recordHost(_ body: @escaping () -> Void, retaining storages: [TensorStorage]) {
-        steps.append(Execution(primitive: nil, operands: [], scratchBytes: 0, host: body))
+        steps.append(.host(body))
         kept += storages
     }
 

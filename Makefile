@@ -11,9 +11,13 @@ deps:
 
 # The Swift runtime and Foundation linked in: the binary runs on a machine without a Swift
 # toolchain, and `vision infer MODEL one.png` starts about 7 ms sooner (fewer libraries to
-# load and relocate; see benchmarks/train/cold-start.sh).
+# load and relocate; see benchmarks/train/cold-start.sh). One section per function, laid out by
+# scripts/startup-order.txt, so that the code a start runs shares a few pages (lld, set for
+# this target in Package.swift, skips names a newer build no longer has).
+RELEASE_FLAGS := --static-swift-stdlib -Xswiftc -Xfrontend -Xswiftc -function-sections \
+	-Xlinker --symbol-ordering-file=$(CURDIR)/scripts/startup-order.txt -Xlinker --no-warn-symbol-ordering
 build: deps
-	$(SWIFT) build -c release --product vision --static-swift-stdlib
+	$(SWIFT) build -c release --product vision $(RELEASE_FLAGS)
 
 demo: build
 	@scripts/demo.sh $(VISION)

@@ -123,8 +123,10 @@ public enum SavedModel {
             throw .notAModelFile(path: path, detail: "a safetensors file without vision's metadata")
         }
         let data = Data(text.utf8)
-        let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
-        let version = (object?["format_version"] ?? object?["formatVersion"]) as? Int ?? 0
+        // Only the version first, through a two-key Decodable: JSONSerialization would build an
+        // object per split entry (5 MB of heap for a 100 KB split, most of a cold start's heap).
+        let probe = try? JSONDecoder().decode(FormatVersionProbe.self, from: data)
+        let version = probe?.version ?? probe?.legacyVersion ?? 0
         if version > SavedModelMetadata.currentFormatVersion {
             throw .newerVersion(path: path, version: version, supported: SavedModelMetadata.currentFormatVersion)
         }
@@ -135,4 +137,11 @@ public enum SavedModel {
             throw .notAModelFile(path: path, detail: "the metadata does not decode: \(error)")
         }
     }
+}
+
+/// The metadata's version key (`format_version`; version 1 files spelled it `formatVersion`).
+private struct FormatVersionProbe: Decodable {
+    var version: Int?
+    var legacyVersion: Int?
+    enum CodingKeys: String, CodingKey { case version = "format_version", legacyVersion = "formatVersion" }
 }

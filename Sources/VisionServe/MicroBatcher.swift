@@ -24,6 +24,8 @@ actor MicroBatcher {
     private var pending: [Job] = []
     private var running = false
     private var timerArmed = false
+    /// Shutting down: batches start at once instead of waiting out their delay.
+    private var flushing = false
 
     init(
         name: String, maxBatch: Int, maxDelay: Duration, run: @escaping Run, onBatch: @escaping @Sendable (Int) -> Void,
@@ -48,7 +50,7 @@ actor MicroBatcher {
 
     private func startIfDue() {
         guard !running, let oldest = pending.first else { return }
-        if pending.count >= maxBatch || ContinuousClock.now - oldest.enqueued >= maxDelay {
+        if pending.count >= maxBatch || flushing || ContinuousClock.now - oldest.enqueued >= maxDelay {
             start()
         } else if !timerArmed {
             timerArmed = true
@@ -58,6 +60,12 @@ actor MicroBatcher {
                 self.timerFired()
             }
         }
+    }
+
+    /// From now on every waiting job runs without waiting for its batch to fill (shutdown).
+    func flush() {
+        flushing = true
+        startIfDue()
     }
 
     private func timerFired() {

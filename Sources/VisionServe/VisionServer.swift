@@ -1,12 +1,13 @@
 import Foundation
 import Hummingbird
 import Logging
+import ServiceLifecycle
 import Synchronization
 import VisionImage
 import VisionWorkflow
 
 /// The HTTP service: routes, limits, authentication, metrics and one micro-batcher per model.
-/// `makeApplication` gives a Hummingbird application to run (the command) or to test.
+/// `run` serves until a signal (the command); `makeApplication` gives the Hummingbird application alone.
 public final class VisionServer: Sendable {
     public let configuration: ServeConfiguration
     public let metrics = ServeMetrics()
@@ -158,6 +159,24 @@ public final class VisionServer: Sendable {
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "vision"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
             logger: logger)
+    }
+
+    /// Serves until SIGTERM or SIGINT. Shutdown answers every request already accepted, at
+    /// once: waiting batches start without waiting out `--max-delay-ms`, then the server stops
+    /// taking connections and finishes what is in flight.
+    public func run(logger: Logger, onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let application = makeApplication(logger: logger, onListening: onListening)
+        // A group shuts its services down in reverse order: the batches start before the server
+        // waits for its requests.
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [application, FlushBatchesOnShutdown(server: self)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+
+    /// Starts every waiting batch now and every later one as soon as it arrives.
+    func flushBatches() async {
+        for slot in slots.withLock({ Array($0.values) }) { await slot.batcher.flush() }
     }
 
     private func slot(_ context: some RequestContext) throws -> Slot {
@@ -337,5 +356,16 @@ public final class VisionServer: Sendable {
             guard difference == 0 else { throw ServeError.unauthorized.httpError }
             return try await next(request, context)
         }
+    }
+}
+
+/// Waits for graceful shutdown, then has the batchers answer what waits in them.
+private struct FlushBatchesOnShutdown: Service {
+    let server: VisionServer
+
+    func run() async throws {
+        // Cancelled instead (the group failed): flushing is still what the waiting requests want.
+        try? await gracefulShutdown()
+        await server.flushBatches()
     }
 }

@@ -153,11 +153,10 @@ struct ServeCommand: ParsableCommand {
         Task {
             do {
                 try await server.warmUp()
-                let application = server.makeApplication(logger: logger) { port in
+                try await server.run(logger: logger) { port in
                     print("serving \(served.map { "\($0.name) (\($0.version))" }.joined(separator: ", ")) on http://\(host):\(port)")
                     fflush(nil)
                 }
-                try await application.runService()
             } catch {
                 failure.error = error
             }

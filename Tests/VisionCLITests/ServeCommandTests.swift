@@ -140,23 +140,27 @@ import VisionTestSupport
     /// SIGTERM comes still gets its answer, and the process exits 0.
     @Test func overloadTimeoutsAndGracefulShutdown() async throws {
         let body = try Self.image(3)
+        // The first request waits up to 10 s (the longest delay allowed) for a batch to fill.
         let slow = try ServerProcess([Self.model, "--max-delay-ms", "10000", "--max-inflight", "1", "--timeout", "60s"])
         async let waiting = slow.request("/v1/models/best/predict", method: "POST", body: body)
-        // Until the first request waits in the queue.
-        var polls = 0
-        while polls < 3000, !(try await slow.request("/metrics").text.contains(#"vision_queue_depth{model="best"} 1"#)) {
-            try await Task.sleep(for: .milliseconds(20))
+        var polls = 0, queued = false
+        while polls < 3000, !queued {
+            queued = try await slow.request("/metrics").text.contains(#"vision_queue_depth{model="best"} 1"#)
+            if !queued { try await Task.sleep(for: .milliseconds(20)) }
             polls += 1
         }
+        #expect(queued, "the first request was never seen waiting in the queue")
         let overloaded = try await slow.request("/v1/models/best/predict", method: "POST", body: body)
         #expect(overloaded.status == 503, "\(overloaded.text)")
         #expect(overloaded.headers["retry-after"] == "1", "\(overloaded.headers)")
-        // SIGTERM while the first request waits for its batch: it is still answered.
-        try await Task.sleep(for: .milliseconds(200))
+        // SIGTERM while the first request waits for its batch: it is answered at once, not
+        // after the rest of its 10 s delay.
+        let signalled = ContinuousClock.now
         let stopping = Task.detached { slow.terminate() }
         let first = try await waiting
         #expect(first.status == 200, "\(first.text)")
         #expect(await stopping.value == 0)
+        #expect(ContinuousClock.now - signalled < .seconds(6), "shutdown waited out the batch delay")
 
         let hurried = try ServerProcess([Self.model, "--max-delay-ms", "3000", "--timeout", "300ms"])
         let late = try await hurried.request("/v1/models/best/predict", method: "POST", body: body)

@@ -49,12 +49,15 @@ let package = Package(
             path: "Sources/CDNNL",
             providers: [.apt(["libdnnl-dev"])]
         ),
-        // Open MPI for distributed training (pkg-config ompi-c gives the include and library paths).
-        .systemLibrary(
+        // Open MPI for distributed training, opened at run time (libmpi.so.40) by the ranks of a
+        // launched job only; <mpi.h> (libopenmpi-dev) is read for its types and constants.
+        .target(
             name: "CMPI",
             path: "Sources/CMPI",
-            pkgConfig: "ompi-c",
-            providers: [.apt(["libopenmpi-dev"])]
+            cSettings: [
+                .unsafeFlags(["-I/usr/lib/x86_64-linux-gnu/openmpi/include", "-I/usr/lib/aarch64-linux-gnu/openmpi/include"])
+            ],
+            linkerSettings: [.linkedLibrary("dl")]
         ),
         .target(
             name: "CCodecs",

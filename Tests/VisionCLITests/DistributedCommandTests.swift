@@ -82,6 +82,17 @@ import VisionTestSupport
     }
 
     /// Sharded evaluation (whole batches per rank) prints the very document one process prints.
+    /// Open MPI is opened by the ranks of a launched job (dlopen), never linked: a single
+    /// process maps none of its libraries (they were a megabyte of every cold start).
+    @Test func aSingleProcessDoesNotLoadOpenMPI() throws {
+        let linked = try CLI.run(executable: "/usr/bin/ldd", [CLI.executable.path])
+        #expect(linked.status == 0, "\(linked.standardError)")
+        #expect(linked.standardOutput.contains("libdnnl"), "\(linked.standardOutput)")
+        for library in ["libmpi", "libopen-pal", "libhwloc"] {
+            #expect(!linked.standardOutput.contains(library), "\(library) is linked: \(linked.standardOutput)")
+        }
+    }
+
     @Test func shardedEvaluationIsExactlyOneProcesss() throws {
         let data = try Self.tinyDigits(), folder = try Fixtures.temporaryDirectory()
         let train = try CLI.run(["train", data, "--model", "lenet", "--epochs", "2", "--batch-size", "16", "--output", folder, "--quiet"])

@@ -19,8 +19,9 @@ public enum DataAudit {
         public var threads: Int
         /// What one image's decode may cost; an image over them is reported as unreadable.
         public var limits: DecodeLimits
-        /// Told (files read, files) now and then from the reading threads, for a progress line.
-        public var progress: (@Sendable (Int, Int) -> Void)?
+        /// Told (phase, done, total) now and then, for a progress line: files read (from the
+        /// reading threads), then candidate pairs verified.
+        public var progress: (@Sendable (Phase, Int, Int) -> Void)?
 
         public init(
             seed: UInt64 = 0, fractions: SplitFractions = .standard, split: SplitDefinition? = nil,
@@ -138,6 +139,12 @@ public enum DataAudit {
         }
     }
 
+    /// The long stages of an audit, as a progress line names them.
+    public enum Phase: String, Sendable {
+        case reading = "reading files"
+        case verifying = "verifying near-duplicate candidates"
+    }
+
     /// Audits `dataset`.
     public static func run(_ dataset: Dataset, options: Options = Options()) throws(DatasetError) -> AuditReport {
         // Only each file's split is kept: the definition holds a string per file.
@@ -148,8 +155,12 @@ public enum DataAudit {
             splitMethod = definition.preset ? "preset" : "\(definition.method) seed \(definition.seed)"
         }
         HeapMemory.releaseFreed()
-        let (facts, errors, meanThumbnail) = examine(
-            dataset.items, threads: max(options.threads, 1), limits: options.limits, progress: options.progress)
+        var reading: (@Sendable (Int, Int) -> Void)?, verifying: ((Int, Int) -> Void)?
+        if let told = options.progress {
+            reading = { told(.reading, $0, $1) }
+            verifying = { told(.verifying, $0, $1) }
+        }
+        let (facts, errors, meanThumbnail) = examine(dataset.items, threads: max(options.threads, 1), limits: options.limits, progress: reading)
         HeapMemory.releaseFreed()
 
         let counts = dataset.classCounts
@@ -243,7 +254,7 @@ public enum DataAudit {
             },
             contrast: facts.indices.map { distinct[$0] ? facts[$0].contrast : nil },
             extraCandidates: options.extraCandidates.map { (representative[$0.0], representative[$0.1]) }, reference: meanThumbnail,
-            options: options.nearDuplicates
+            options: options.nearDuplicates, progress: verifying
         ) { index in
             Self.thumbnail(dataset.items[index].path, colour: !facts[index].grayAsColour && (facts[index].channels ?? 3) >= 3, limits: limits)
         }

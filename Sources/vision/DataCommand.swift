@@ -103,8 +103,8 @@ struct DataInspectCommand: ParsableCommand {
         var audit = options
         // On a terminal, a progress line on standard error (a million files take a while).
         if isatty(STDERR_FILENO) != 0 {
-            audit.progress = { done, total in
-                FileHandle.standardError.write(Data("\r\u{1B}[Kreading \(done) of \(total) files\(done == total ? "\n" : "")".utf8))
+            audit.progress = { phase, done, total in
+                FileHandle.standardError.write(Data("\r\u{1B}[K\(phase.rawValue): \(done) of \(total)\(done == total ? "\n" : "")".utf8))
             }
         }
         var embedding: EmbeddingNeighbours.Embedding?

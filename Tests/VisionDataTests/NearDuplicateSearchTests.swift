@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import VisionData
 import VisionImage
@@ -120,7 +121,14 @@ import VisionTestSupport
             }
         }
         #expect(planted.count == 40)
-        let report = try DataAudit.run(try Dataset.load(root), options: .init(threads: 2))
+        let told = Mutex<[(DataAudit.Phase, Int, Int)]>([])
+        var options = DataAudit.Options(threads: 2)
+        options.progress = { phase, done, total in told.withLock { $0.append((phase, done, total)) } }
+        let report = try DataAudit.run(try Dataset.load(root), options: options)
+        // Progress reaches the end of each phase: the 130 files, then every candidate pair.
+        let events = told.withLock { $0 }
+        #expect(events.last { $0.0 == .reading }.map { $0.1 == 130 && $0.2 == 130 } == true)
+        #expect(events.last { $0.0 == .verifying }.map { $0.1 == $0.2 && $0.2 > 0 } == true, "\(events.filter { $0.0 == .verifying })")
         var reported: [Set<String>] = []
         for group in report.nearDuplicateGroups {
             for a in group.paths.indices { for b in group.paths.indices where b > a { reported.append([group.paths[a], group.paths[b]]) } }

@@ -36,10 +36,11 @@ public struct NearDuplicateSearch {
     }
 
     /// `hashes[i]` and `contrast[i]` for each image (nil: unreadable); `thumbnail(i)` decodes image
-    /// i's thumbnail when verification needs it (nil: it cannot be read now).
+    /// i's thumbnail when verification needs it (nil: it cannot be read now); `progress` is told
+    /// (pairs verified, candidate pairs) every 10,000 pairs and at the end.
     public static func run(
         hashes: consuming [(p: UInt64, d: UInt64)?], contrast: [Float?], extraCandidates: [(Int, Int)] = [], reference: [Float]? = nil,
-        options: Options = Options(),
+        options: Options = Options(), progress: ((Int, Int) -> Void)? = nil,
         thumbnail: (Int) -> Thumbnail?
     ) -> Result {
         let uniform = contrast.indices.filter { (contrast[$0] ?? .infinity) < Thumbnail.uniformContrast }
@@ -82,10 +83,12 @@ public struct NearDuplicateSearch {
         candidates = []
         ordered.sort()
         var verified: [(a: Int, b: Int, score: Double)] = []
-        for pair in ordered {
+        for (done, pair) in ordered.enumerated() {
             let a = Int(pair.first), b = Int(pair.second)
             if let score = similarity(a, b) { verified.append((a, b, score)) }
+            if let progress, done % 10_000 == 0 { progress(done, ordered.count) }
         }
+        if !ordered.isEmpty { progress?(ordered.count, ordered.count) }
         let groups = CompleteLinkage.groups(pairs: verified) { plain.contains($0) || plain.contains($1) ? nil : similarity($0, $1) }
         return Result(groups: groups, uniform: uniform, candidates: candidateCount, verified: verified.count)
     }

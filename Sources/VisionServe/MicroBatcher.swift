@@ -26,6 +26,8 @@ actor MicroBatcher {
     private var timerArmed = false
     /// Shutting down: batches start at once instead of waiting out their delay.
     private var flushing = false
+    /// Who waits for the last batch to finish (shutdown: the process must not exit under it).
+    private var idleWaiters: [CheckedContinuation<Void, Never>] = []
 
     init(
         name: String, maxBatch: Int, maxDelay: Duration, run: @escaping Run, onBatch: @escaping @Sendable (Int) -> Void,
@@ -62,10 +64,14 @@ actor MicroBatcher {
         }
     }
 
-    /// From now on every waiting job runs without waiting for its batch to fill (shutdown).
-    func flush() {
+    /// From now on every waiting job runs without waiting for its batch to fill (shutdown);
+    /// returns when nothing waits or runs, so that exiting does not tear oneDNN down under a batch.
+    func flush() async {
         flushing = true
         startIfDue()
+        if running || !pending.isEmpty {
+            await withCheckedContinuation { idleWaiters.append($0) }
+        }
     }
 
     private func timerFired() {
@@ -98,5 +104,9 @@ actor MicroBatcher {
     private func finished() {
         running = false
         startIfDue()
+        if !running && pending.isEmpty {
+            for waiter in idleWaiters { waiter.resume() }
+            idleWaiters = []
+        }
     }
 }

@@ -174,7 +174,8 @@ public final class VisionServer: Sendable {
         try await group.run()
     }
 
-    /// Starts every waiting batch now and every later one as soon as it arrives.
+    /// Starts every waiting batch now and every later one as soon as it arrives; returns when
+    /// the batches have finished.
     func flushBatches() async {
         for slot in slots.withLock({ Array($0.values) }) { await slot.batcher.flush() }
     }

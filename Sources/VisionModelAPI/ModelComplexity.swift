@@ -24,15 +24,6 @@ public enum ModelComplexity {
     /// takes that (convolutional maps scale with the area; a flatten + linear head does not and
     /// gets the full size), so that a 2048×2048 model file is sized without allocating its maps.
     public static func inferenceBytesPerImage(_ model: Module, inputChannels: Int, inputSize: InputSize) throws -> Int {
-        try inferenceCost(model, inputChannels: inputChannels, inputSize: inputSize).bytesPerImage
-    }
-
-    /// What one image costs an inference forward pass: its bytes (`inferenceBytesPerImage`) and
-    /// its multiply-accumulates, both from the same counting pass (the MACs scaled up with the
-    /// area like the maps, so a flatten + linear head is overcounted: an estimate).
-    public static func inferenceCost(_ model: Module, inputChannels: Int, inputSize: InputSize) throws
-        -> (bytesPerImage: Int, multiplyAccumulates: Int)
-    {
         let input = inputChannels * inputSize.height * inputSize.width
         let wasTraining = model.isTraining
         model.eval()
@@ -48,10 +39,9 @@ public enum ModelComplexity {
             }
             let (largest, overflow) = max(counter.largestOutput, 1).multipliedReportingOverflow(by: factor * factor)
             let (bytes, overflow2) = max(largest, input).multipliedReportingOverflow(by: activationCopies * MemoryLayout<Float>.stride)
-            let (macs, overflow3) = counter.multiplyAccumulates.multipliedReportingOverflow(by: factor * factor)
-            return (overflow || overflow2 ? .max : bytes, overflow3 ? .max : macs)
+            return overflow || overflow2 ? .max : bytes
         }
-        return (.max, .max)
+        return .max
     }
 
     /// Peak RSS over the largest map's bytes, measured for resnet20 on one image (the allocator's

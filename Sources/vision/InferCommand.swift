@@ -53,7 +53,7 @@ struct InferCommand: ParsableCommand {
 
     @OptionGroup var activationBudget: ActivationBudgetOption
 
-    @Option(help: "Compute threads (default: all cores; one for a job under half a billion multiply-accumulates, such as a few small images, where a second thread only adds CPU time).")
+    @Option(help: "Compute threads (default: all cores).")
     var threads: Int?
 
     func validate() throws {
@@ -64,16 +64,13 @@ struct InferCommand: ParsableCommand {
     }
 
     func run() throws {
-        // Nothing below runs the network before the threads are set.
+        ComputeThreads.configure(threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
         let predictor = try Predictor(
             LoadedModel(path: modelPath, registry: Registries.models(pluginDirectories: pluginDirectories)), limits: decodeLimits.limits,
             memoryBudget: activationBudget.bytes, testTimeAugmentation: tta)
         if tta { TestTimeAugmentation.note(predictor.tta) }
         let files = try Self.imageFiles(paths)
         guard !files.isEmpty else { throw CLIError("no image files found in \(paths.joined(separator: ", "))") }
-        let work = predictor.multiplyAccumulatesPerImage.multipliedReportingOverflow(by: files.count)
-        ComputeThreads.configure(
-            threads: threads ?? ComputeThreads.automatic(forWork: work.overflow ? .max : work.partialValue, cores: ProcessInfo.processInfo.activeProcessorCount))
         let predictions = try predictor.predict(files, batchSize: batchSize)
         var failures = 0
         var rows: [[String]] = []

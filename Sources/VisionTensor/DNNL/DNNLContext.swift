@@ -76,17 +76,6 @@ final class DNNLContext: @unchecked Sendable {
 public enum ComputeThreads {
     private typealias SetThreads = @convention(c) (Int32) -> Void
 
-    /// Below this many multiply-accumulates (about 10 ms of one core) a job runs on one thread
-    /// unless the user chose: a second OpenMP thread would cost its start and spin between ops for
-    /// no gain (one ResNet-20 image through `vision infer`, 80 interleaved runs: the same wall
-    /// time, 52 instead of 62 ms of CPU).
-    public static let smallJob = 500_000_000
-
-    /// The threads for a job of `multiplyAccumulates` when the user chose none.
-    public static func automatic(forWork multiplyAccumulates: Int, cores: Int) -> Int {
-        multiplyAccumulates < smallJob ? 1 : max(cores, 1)
-    }
-
     public static func configure(threads: Int) {
         let count = Int32(max(1, min(threads, 1024)))
         setenv("OMP_NUM_THREADS", String(count), 1)

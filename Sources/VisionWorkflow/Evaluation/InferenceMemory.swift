@@ -13,17 +13,14 @@ public enum InferenceMemory {
         max(1, min(requested, budget / max(bytesPerImage, 1)))
     }
 
-    /// The estimated bytes (and multiply-accumulates) one image of `model` needs, refused with
-    /// one line when the bytes are over `budget`.
-    @discardableResult
-    static func check(_ model: Module, preprocessing: Preprocessing, name: String, path: String, budget: Int) throws
-        -> (bytesPerImage: Int, multiplyAccumulates: Int)
-    {
-        let cost = try ModelComplexity.inferenceCost(model, inputChannels: preprocessing.channels, inputSize: preprocessing.inputSize)
-        if cost.bytesPerImage > budget {
+    /// The estimated bytes one image of `model` needs, refused with one line when over `budget`.
+    static func check(_ model: Module, preprocessing: Preprocessing, name: String, path: String, budget: Int) throws -> Int {
+        let bytes = try ModelComplexity.inferenceBytesPerImage(
+            model, inputChannels: preprocessing.channels, inputSize: preprocessing.inputSize)
+        if bytes > budget {
             throw WorkflowError.tooMuchMemory(
-                path: path, model: name, input: preprocessing.inputSize.description, bytesPerImage: cost.bytesPerImage, budget: budget)
+                path: path, model: name, input: preprocessing.inputSize.description, bytesPerImage: bytes, budget: budget)
         }
-        return cost
+        return bytes
     }
 }

@@ -56,8 +56,7 @@ public final class Predictor: @unchecked Sendable {
         let perImage = try InferenceMemory.check(
             loaded.model, preprocessing: loaded.metadata.preprocessing, name: loaded.metadata.model.plugin, path: loaded.path,
             budget: memoryBudget)
-        largestBatch = InferenceMemory.batchSize(requested: .max, bytesPerImage: perImage.bytesPerImage, budget: memoryBudget)
-        multiplyAccumulatesPerImage = perImage.multiplyAccumulates * (tta?.views.count ?? 1)
+        largestBatch = InferenceMemory.batchSize(requested: .max, bytesPerImage: perImage, budget: memoryBudget)
         model = loaded.model
         planned = PlannedInference(loaded.model)
         classes = loaded.metadata.classes
@@ -67,10 +66,6 @@ public final class Predictor: @unchecked Sendable {
 
     /// The largest number of images one forward pass may take (the activation budget's).
     public var maximumBatch: Int { largestBatch }
-
-    /// The network's work for one image, test-time views included (an estimate; see
-    /// `ModelComplexity.inferenceCost`).
-    public let multiplyAccumulatesPerImage: Int
 
     /// How files are decoded for this model: its channels, its size hint, the limits.
     public var decodeOptions: DecodeOptions {

@@ -2,8 +2,9 @@
 # Regenerates scripts/startup-order.txt: the functions of the vision binary that a cold
 # `vision infer MODEL IMAGE` runs (PNG and JPEG), in first-call order. `make build` compiles
 # with one section per function and hands this list to lld, which places them together: the
-# ~1 MB of code a start runs then sits in a few pages, instead of in ~200 of the 64 KB windows
-# that the kernel maps around each page fault (13 MB of resident text).
+# ~1 MB of code a start runs was spread over ~200 of the 64 KB windows that the kernel maps
+# around each page fault (13 MB of resident text; 6-7 MB with the list, the rest being the Swift
+# runtime's and Foundation's prebuilt objects, which have no section per function).
 #
 # Needs valgrind (apt-get install -y valgrind; only for this script). Run after changes to the
 # startup or infer path:  make build && scripts/startup-order.sh && make build

@@ -432,10 +432,10 @@ final class FactsStore: @unchecked Sendable {
     init(count: Int) { storage = Array(repeating: DataAudit.FileFacts(), count: count) }
 
     private var done = 0
-
-    /// Stores file `index`'s facts; returns how many files are done.
+    /// Why each unreadable file could not be read, by index (the facts have no room for text).
     private(set) var errors: [Int: String] = [:]
 
+    /// Stores file `index`'s facts (and its error, if any); returns how many files are done.
     @discardableResult
     func set(_ index: Int, _ value: DataAudit.FileFacts, error: String?) -> Int {
         lock.lock()

@@ -31,24 +31,25 @@ import VisionTestSupport
             executable: mpirun, ["--allow-run-as-root", "--oversubscribe", "-np", "\(ranks)", CLI.executable.path] + arguments, environment: environment)
     }
 
+    /// The tensor of two model files that differs most relative to its own largest value.
+    struct Difference: CustomStringConvertible {
+        var relative: Float = 0, absolute: Float = 0, largest: Float = 0, name = ""
+        var description: String { "\(name) (absolute \(absolute), largest value \(largest))" }
+    }
+
     /// Every tensor of two model files, compared: the largest difference relative to the tensor's largest value.
-    static func largestRelativeDifference(_ a: String, _ b: String) throws -> (Float, String) {
+    static func largestRelativeDifference(_ a: String, _ b: String) throws -> Difference {
         let x = try SafeTensors.read(contentsOf: a), y = try SafeTensors.read(contentsOf: b)
-        var worst: (Float, String) = (0, "")
+        var worst = Difference()
         #expect(Set(x.names) == Set(y.names))
         for name in x.names {
             let u = try x.floats(name), v = try y.floats(name)
-            let scale = max(u.map(abs).max() ?? 0, 1e-12)
+            let largest = u.map(abs).max() ?? 0
             let difference = zip(u, v).map { abs($0 - $1) }.max() ?? 0
-            if difference / scale > worst.0 { worst = (difference / scale, name + " (absolute \(difference), largest value \(scale))") }
+            let relative = difference / max(largest, 1e-12)
+            if relative > worst.relative { worst = Difference(relative: relative, absolute: relative * largest, largest: largest, name: name) }
         }
         return worst
-    }
-
-    /// The largest magnitude in tensor `name` (as `largestRelativeDifference` names it) of a model file.
-    static func largestValue(_ path: String, _ name: String) throws -> Float {
-        let tensor = String(name.prefix { $0 != " " })
-        return try SafeTensors.read(contentsOf: path).floats(tensor).map(abs).max() ?? 0
     }
 
     static func csvColumn(_ path: String, _ column: String) throws -> [String] {
@@ -69,19 +70,17 @@ import VisionTestSupport
         #expect(two.status == 0, "\(two.standardOutput)\n\(two.standardError)")
         // Rank 0 alone prints: one summary, not two.
         #expect(two.standardOutput.components(separatedBy: "best val_accuracy").count == 2, "\(two.standardOutput)")
-        let (difference, name) = try Self.largestRelativeDifference(folder + "/one/last.vision", folder + "/two/last.vision")
+        let worst = try Self.largestRelativeDifference(folder + "/one/last.vision", folder + "/two/last.vision")
         // Relative 1e-5, or 2e-5 absolute for tensors that have barely left zero: a batch-norm
         // bias's gradient Σdy cancels, so its rounding scales with Σ|dy|, not with the bias (with
         // AVX2 kernels, DefectNet's first bias, 4e-3 after three steps, differed by 1.4e-5). A
         // rank's missing share of the batch shows as 0.3 (see the test without --sync-bn).
-        let largest = try Self.largestValue(folder + "/one/last.vision", name)
-        #expect(difference < 1e-5 || difference * largest < 2e-5, "\(name) differs by \(difference) relative")
+        #expect(worst.relative < 1e-5 || worst.absolute < 2e-5, "\(worst) differs by \(worst.relative) relative")
         let steps = try Self.csvColumn(folder + "/two/metrics.csv", "train_loss")
         let losses = zip(try Self.csvColumn(folder + "/one/metrics.csv", "train_loss"), steps).map { abs((Double($0) ?? 0) - (Double($1) ?? 1)) }
         #expect(losses.count == 1 && losses.allSatisfy { $0 < 1e-5 }, "train_loss one process vs two ranks: \(losses)")
     }
 
-    /// Sharded evaluation (whole batches per rank) prints the very document one process prints.
     /// Open MPI is opened by the ranks of a launched job (dlopen), never linked: a single
     /// process maps none of its libraries (they were a megabyte of every cold start).
     @Test func aSingleProcessDoesNotLoadOpenMPI() throws {
@@ -93,6 +92,7 @@ import VisionTestSupport
         }
     }
 
+    /// Sharded evaluation (whole batches per rank) prints the very document one process prints.
     @Test func shardedEvaluationIsExactlyOneProcesss() throws {
         let data = try Self.tinyDigits(), folder = try Fixtures.temporaryDirectory()
         let train = try CLI.run(["train", data, "--model", "lenet", "--epochs", "2", "--batch-size", "16", "--output", folder, "--quiet"])

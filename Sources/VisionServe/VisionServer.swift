@@ -177,7 +177,10 @@ public final class VisionServer: Sendable {
     /// Starts every waiting batch now and every later one as soon as it arrives; returns when
     /// the batches have finished.
     func flushBatches() async {
-        for slot in slots.withLock({ Array($0.values) }) { await slot.batcher.flush() }
+        // Every model's batcher at once: each waits only for its own batches.
+        await withDiscardingTaskGroup { group in
+            for slot in slots.withLock({ Array($0.values) }) { group.addTask { await slot.batcher.flush() } }
+        }
     }
 
     private func slot(_ context: some RequestContext) throws -> Slot {

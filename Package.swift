@@ -233,7 +233,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VisionTensorTests",
-            dependencies: ["VisionTensor", "SafeTensors", "VisionTestSupport", "VisionGoldenSupport"],
+            dependencies: ["VisionTensor", "CDNNL", "SafeTensors", "VisionTestSupport", "VisionGoldenSupport"],
             path: "Tests/VisionTensorTests"
         ),
         .testTarget(

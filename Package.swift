@@ -76,8 +76,15 @@ let package = Package(
             path: "Sources/SafeTensors"
         ),
         .target(
+            name: "CWinograd",
+            path: "Sources/CWinograd",
+            // Optimised in debug builds too: on an AVX2 machine every test that trains runs it.
+            cSettings: [.unsafeFlags(["-O2"])],
+            linkerSettings: [.linkedLibrary("dl")]
+        ),
+        .target(
             name: "VisionTensor",
-            dependencies: ["CDNNL", "SafeTensors"],
+            dependencies: ["CDNNL", "CWinograd", "SafeTensors"],
             path: "Sources/VisionTensor"
         ),
         .target(

@@ -101,6 +101,7 @@ enum DNNLConvolution {
     }
 
     static func forward(_ g: ConvolutionGeometry, input: Tensor, weight: Tensor, bias: Tensor?) throws(TensorError) -> Tensor {
+        if AVX2Winograd.applies(g) { return try AVX2Winograd.forward(g, input: input, weight: weight, bias: bias, residual: nil, relu: false) }
         let context = try DNNLContext.shared()
         let primitive = try forwardPrimitive(g, bias: bias != nil, training: GradientMode.isEnabled, context: context)
         var keep: [TensorStorage] = []
@@ -145,6 +146,7 @@ enum DNNLConvolution {
     static func forwardInference(_ g: ConvolutionGeometry, input: Tensor, weight: Tensor, bias: Tensor, residual: Tensor?, relu: Bool)
         throws(TensorError) -> Tensor
     {
+        if AVX2Winograd.applies(g) { return try AVX2Winograd.forward(g, input: input, weight: weight, bias: bias, residual: residual, relu: relu) }
         let context = try DNNLContext.shared()
         let winograd = usesWinograd(g)
         var inputIs16 = false
@@ -206,6 +208,14 @@ enum DNNLConvolution {
     static func backward(_ g: ConvolutionGeometry, input: Tensor, weight: Tensor, gradOutput: Tensor, needs: (Bool, Bool, Bool))
         throws(TensorError) -> (Tensor?, Tensor?, Tensor?)
     {
+        if AVX2Winograd.applies(g) {
+            let gradInput = needs.0 ? try AVX2Winograd.backwardData(g, weight: weight, gradOutput: gradOutput) : nil
+            if needs.1 {
+                let (gradWeight, gradBias) = try AVX2Winograd.backwardWeights(g, input: input, gradOutput: gradOutput, bias: needs.2)
+                return (gradInput, gradWeight, gradBias)
+            }
+            return (gradInput, nil, needs.2 ? biasGradient(g, gradOutput) : nil)
+        }
         let context = try DNNLContext.shared()
         let hasBias = needs.2
         let hint = try forwardPrimitive(g, bias: hasBias, training: true, context: context)
@@ -271,20 +281,24 @@ enum DNNLConvolution {
             gradWeight = g.groups == 1 ? weightResult : Tensor(shape: g.weightShape, storage: weightResult.rowMajorStorage)
             gradBias = biasResult
         } else if hasBias {
-            // Bias gradient alone: the sum of dL/dy over N, H, W.
-            let result = Tensor(zeros: [g.outputChannels])
-            let plane = g.outputHeight * g.outputWidth
-            let s = gradOutput.pointer, t = result.pointer
-            for n in 0..<g.batch {
-                for c in 0..<g.outputChannels {
-                    var total: Float = 0
-                    let base = (n * g.outputChannels + c) * plane
-                    for i in 0..<plane { total += s[base + i] }
-                    t[c] += total
-                }
-            }
-            gradBias = result
+            gradBias = biasGradient(g, gradOutput)
         }
         return (gradInput, gradWeight, gradBias)
+    }
+
+    /// The bias gradient alone: the sum of dL/dy over N, H, W.
+    static func biasGradient(_ g: ConvolutionGeometry, _ gradOutput: Tensor) -> Tensor {
+        let result = Tensor(zeros: [g.outputChannels])
+        let plane = g.outputHeight * g.outputWidth
+        let s = gradOutput.pointer, t = result.pointer
+        for n in 0..<g.batch {
+            for c in 0..<g.outputChannels {
+                var total: Float = 0
+                let base = (n * g.outputChannels + c) * plane
+                for i in 0..<plane { total += s[base + i] }
+                t[c] += total
+            }
+        }
+        return result
     }
 }

@@ -1,0 +1,484 @@
+// Winograd F(2×2, 3×3) for AVX2 + FMA (see vision_winograd.h). With B, G and A the usual
+// F(2×2, 3×3) matrices (Lavin & Gray, 2015), for each 4×4 input patch d (stride 2) and kernel g:
+//   y = Aᵀ [ (G g Gᵀ) ⊙ (Bᵀ d B) ] A,
+// summed over input channels, so each of the 16 transformed positions is a C×K matrix product.
+// Vectors run over 8 channels, the nChw8c block, so every transform is plain vector adds.
+#define _GNU_SOURCE
+#include "vision_winograd.h"
+
+#include <dlfcn.h>
+#include <immintrin.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TARGET __attribute__((target("avx2,fma")))
+
+// ---------------------------------------------------------------------------------------------
+// Threads: the OpenMP team oneDNN runs on (libgomp, loaded with libdnnl), found at run time so
+// that nothing links against an OpenMP runtime; one thread when it is not there.
+
+typedef void (*gomp_parallel_t)(void (*)(void *), void *, unsigned, unsigned);
+typedef int (*omp_int_t)(void);
+static gomp_parallel_t gomp_parallel;
+static omp_int_t omp_thread_num, omp_num_threads;
+static pthread_once_t resolved = PTHREAD_ONCE_INIT;
+
+static void resolve(void) {
+    gomp_parallel_t parallel = (gomp_parallel_t)dlsym(RTLD_DEFAULT, "GOMP_parallel");
+    omp_thread_num = (omp_int_t)dlsym(RTLD_DEFAULT, "omp_get_thread_num");
+    omp_num_threads = (omp_int_t)dlsym(RTLD_DEFAULT, "omp_get_num_threads");
+    gomp_parallel = omp_thread_num && omp_num_threads ? parallel : NULL;
+}
+
+static void run_parallel(void (*body)(void *), void *job) {
+    pthread_once(&resolved, resolve);
+    if (gomp_parallel) gomp_parallel(body, job, 0, 0);
+    else body(job);
+}
+
+static int thread_index(void) { return gomp_parallel ? omp_thread_num() : 0; }
+static int thread_count(void) { return gomp_parallel ? omp_num_threads() : 1; }
+
+/// This thread's share [*first, *end) of `count` items, in contiguous runs.
+static void share(long count, long *first, long *end) {
+    int index = thread_index(), threads = thread_count();
+    *first = count * index / threads;
+    *end = count * (index + 1) / threads;
+}
+
+int vision_winograd_supported(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+
+long vision_winograd_weights_count(int input_channels, int output_channels) {
+    return 16L * input_channels * output_channels;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Weights: U = G g Gᵀ (4×4) for each kernel, stored u[alpha][input channel][output channel].
+
+void vision_winograd_transform_weights(const float *w, int K, int C, int flip, float *u) {
+    // Forward: inputs C, outputs K. Backward data: inputs K (dL/dy), outputs C, kernel turned 180°.
+    int inputs = flip ? K : C, outputs = flip ? C : K;
+    for (int k = 0; k < K; k++) {
+        for (int c = 0; c < C; c++) {
+            const float *kernel = w + ((long)k * C + c) * 9;
+            float g[3][3];
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++) g[i][j] = flip ? kernel[(2 - i) * 3 + (2 - j)] : kernel[i * 3 + j];
+            float t[4][3];  // G g
+            for (int j = 0; j < 3; j++) {
+                t[0][j] = g[0][j];
+                t[1][j] = 0.5f * (g[0][j] + g[1][j] + g[2][j]);
+                t[2][j] = 0.5f * (g[0][j] - g[1][j] + g[2][j]);
+                t[3][j] = g[2][j];
+            }
+            int input = flip ? k : c, output = flip ? c : k;
+            for (int i = 0; i < 4; i++) {
+                float row[4] = {t[i][0], 0.5f * (t[i][0] + t[i][1] + t[i][2]), 0.5f * (t[i][0] - t[i][1] + t[i][2]), t[i][2]};
+                for (int j = 0; j < 4; j++) u[((long)(i * 4 + j) * inputs + input) * outputs + output] = row[j];
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tiles: output tile (ty, tx) of image n covers rows 2ty, 2ty+1 and columns 2tx, 2tx+1; its
+// input patch starts one row and column earlier (padding 1). Tiles are numbered image by image.
+
+typedef struct {
+    int N, C, K, H, W, tiles_y, tiles_x;
+    long tiles;
+} geometry;
+
+static geometry make_geometry(int N, int C, int K, int H, int W) {
+    geometry g = {N, C, K, H, W, (H + 1) / 2, (W + 1) / 2, 0};
+    g.tiles = (long)N * g.tiles_y * g.tiles_x;
+    return g;
+}
+
+/// V[alpha][i][c] = (Bᵀ d B)[alpha] for tiles first..first+count-1 (rows i of a block of `rows`).
+TARGET static void input_transform(const geometry *g, const float *src, long first, int count, int rows, float *V) {
+    const int blocks = g->C / 8, C = g->C;
+    const __m256 zero = _mm256_setzero_ps();
+    for (int i = 0; i < count; i++) {
+        long tile = first + i;
+        int n = (int)(tile / ((long)g->tiles_y * g->tiles_x));
+        int r = (int)(tile % ((long)g->tiles_y * g->tiles_x));
+        int y0 = (r / g->tiles_x) * 2 - 1, x0 = (r % g->tiles_x) * 2 - 1;
+        int inside = y0 >= 0 && x0 >= 0 && y0 + 4 <= g->H && x0 + 4 <= g->W;
+        for (int cb = 0; cb < blocks; cb++) {
+            const float *plane = src + ((long)n * blocks + cb) * g->H * g->W * 8;
+            __m256 d[4][4];
+            for (int a = 0; a < 4; a++) {
+                for (int b = 0; b < 4; b++) {
+                    int y = y0 + a, x = x0 + b;
+                    d[a][b] = inside || (y >= 0 && y < g->H && x >= 0 && x < g->W)
+                        ? _mm256_loadu_ps(plane + ((long)y * g->W + x) * 8) : zero;
+                }
+            }
+            __m256 t[4][4];  // Bᵀ d
+            for (int b = 0; b < 4; b++) {
+                t[0][b] = _mm256_sub_ps(d[0][b], d[2][b]);
+                t[1][b] = _mm256_add_ps(d[1][b], d[2][b]);
+                t[2][b] = _mm256_sub_ps(d[2][b], d[1][b]);
+                t[3][b] = _mm256_sub_ps(d[1][b], d[3][b]);
+            }
+            float *out = V + (long)i * C + cb * 8;
+            const long step = (long)rows * C;  // from one alpha to the next
+            for (int a = 0; a < 4; a++) {
+                _mm256_storeu_ps(out + (a * 4 + 0) * step, _mm256_sub_ps(t[a][0], t[a][2]));
+                _mm256_storeu_ps(out + (a * 4 + 1) * step, _mm256_add_ps(t[a][1], t[a][2]));
+                _mm256_storeu_ps(out + (a * 4 + 2) * step, _mm256_sub_ps(t[a][2], t[a][1]));
+                _mm256_storeu_ps(out + (a * 4 + 3) * step, _mm256_sub_ps(t[a][1], t[a][3]));
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Forward.
+
+enum { FORWARD_ROWS = 24, MICRO_TILES = 6 };
+
+static int max_threads(void) {
+    pthread_once(&resolved, resolve);
+    if (!gomp_parallel) return 1;
+    omp_int_t get = (omp_int_t)dlsym(RTLD_DEFAULT, "omp_get_max_threads");
+    int threads = get ? get() : 1;
+    return threads < 1 ? 1 : threads;
+}
+
+/// Tiles per block: up to FORWARD_ROWS, fewer when that would leave a thread without two
+/// blocks to do (small maps at batch 1), in whole micro-kernel groups.
+static int forward_rows(long tiles, int threads) {
+    long rows = tiles / (2L * threads) / MICRO_TILES * MICRO_TILES;
+    return rows < MICRO_TILES ? MICRO_TILES : rows > FORWARD_ROWS ? FORWARD_ROWS : (int)rows;
+}
+
+int vision_winograd_worthwhile(int N, int H, int W) {
+    long tiles = (long)N * ((H + 1) / 2) * ((W + 1) / 2);
+    return tiles >= 2L * MICRO_TILES * max_threads();
+}
+
+/// m[t][0..15] = Σ_c v[t][c] · u[c][0..15] for 6 tiles (rows of v `C` apart, of m and u `K` apart).
+TARGET static void micro_6x16(const float *v, const float *u, float *m, int C, int K) {
+    __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+    __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+    for (int c = 0; c < C; c++) {
+        __m256 u0 = _mm256_loadu_ps(u + (long)c * K), u1 = _mm256_loadu_ps(u + (long)c * K + 8), b;
+        b = _mm256_broadcast_ss(v + c);         c00 = _mm256_fmadd_ps(b, u0, c00); c01 = _mm256_fmadd_ps(b, u1, c01);
+        b = _mm256_broadcast_ss(v + C + c);     c10 = _mm256_fmadd_ps(b, u0, c10); c11 = _mm256_fmadd_ps(b, u1, c11);
+        b = _mm256_broadcast_ss(v + 2 * C + c); c20 = _mm256_fmadd_ps(b, u0, c20); c21 = _mm256_fmadd_ps(b, u1, c21);
+        b = _mm256_broadcast_ss(v + 3 * C + c); c30 = _mm256_fmadd_ps(b, u0, c30); c31 = _mm256_fmadd_ps(b, u1, c31);
+        b = _mm256_broadcast_ss(v + 4 * C + c); c40 = _mm256_fmadd_ps(b, u0, c40); c41 = _mm256_fmadd_ps(b, u1, c41);
+        b = _mm256_broadcast_ss(v + 5 * C + c); c50 = _mm256_fmadd_ps(b, u0, c50); c51 = _mm256_fmadd_ps(b, u1, c51);
+    }
+    _mm256_storeu_ps(m, c00); _mm256_storeu_ps(m + 8, c01);
+    _mm256_storeu_ps(m + K, c10); _mm256_storeu_ps(m + K + 8, c11);
+    _mm256_storeu_ps(m + 2 * K, c20); _mm256_storeu_ps(m + 2 * K + 8, c21);
+    _mm256_storeu_ps(m + 3 * K, c30); _mm256_storeu_ps(m + 3 * K + 8, c31);
+    _mm256_storeu_ps(m + 4 * K, c40); _mm256_storeu_ps(m + 4 * K + 8, c41);
+    _mm256_storeu_ps(m + 5 * K, c50); _mm256_storeu_ps(m + 5 * K + 8, c51);
+}
+
+/// The same for 8 output channels (the last block when K is an odd number of 8s).
+TARGET static void micro_6x8(const float *v, const float *u, float *m, int C, int K) {
+    __m256 c0 = _mm256_setzero_ps(), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0;
+    for (int c = 0; c < C; c++) {
+        __m256 u0 = _mm256_loadu_ps(u + (long)c * K);
+        c0 = _mm256_fmadd_ps(_mm256_broadcast_ss(v + c), u0, c0);
+        c1 = _mm256_fmadd_ps(_mm256_broadcast_ss(v + C + c), u0, c1);
+        c2 = _mm256_fmadd_ps(_mm256_broadcast_ss(v + 2 * C + c), u0, c2);
+        c3 = _mm256_fmadd_ps(_mm256_broadcast_ss(v + 3 * C + c), u0, c3);
+        c4 = _mm256_fmadd_ps(_mm256_broadcast_ss(v + 4 * C + c), u0, c4);
+        c5 = _mm256_fmadd_ps(_mm256_broadcast_ss(v + 5 * C + c), u0, c5);
+    }
+    _mm256_storeu_ps(m, c0); _mm256_storeu_ps(m + K, c1); _mm256_storeu_ps(m + 2 * K, c2);
+    _mm256_storeu_ps(m + 3 * K, c3); _mm256_storeu_ps(m + 4 * K, c4); _mm256_storeu_ps(m + 5 * K, c5);
+}
+
+/// dst tiles = Aᵀ M A (+ bias, + residual, ReLU) for tiles first..first+count-1.
+TARGET static void output_transform(const geometry *g, const float *M, long first, int count, int rows, const float *bias,
+                                    const float *residual, float *dst, int relu) {
+    const int blocks = g->K / 8, K = g->K;
+    const long step = (long)rows * K;
+    const __m256 zero = _mm256_setzero_ps();
+    for (int i = 0; i < count; i++) {
+        long tile = first + i;
+        int n = (int)(tile / ((long)g->tiles_y * g->tiles_x));
+        int r = (int)(tile % ((long)g->tiles_y * g->tiles_x));
+        int y0 = (r / g->tiles_x) * 2, x0 = (r % g->tiles_x) * 2;
+        for (int kb = 0; kb < blocks; kb++) {
+            const float *in = M + (long)i * K + kb * 8;
+            __m256 m[4][4];
+            for (int a = 0; a < 4; a++)
+                for (int b = 0; b < 4; b++) m[a][b] = _mm256_loadu_ps(in + (a * 4 + b) * step);
+            __m256 r0[4], r1[4];  // Aᵀ M
+            for (int b = 0; b < 4; b++) {
+                r0[b] = _mm256_add_ps(_mm256_add_ps(m[0][b], m[1][b]), m[2][b]);
+                r1[b] = _mm256_sub_ps(_mm256_sub_ps(m[1][b], m[2][b]), m[3][b]);
+            }
+            __m256 y[2][2] = {
+                {_mm256_add_ps(_mm256_add_ps(r0[0], r0[1]), r0[2]), _mm256_sub_ps(_mm256_sub_ps(r0[1], r0[2]), r0[3])},
+                {_mm256_add_ps(_mm256_add_ps(r1[0], r1[1]), r1[2]), _mm256_sub_ps(_mm256_sub_ps(r1[1], r1[2]), r1[3])},
+            };
+            __m256 b = bias ? _mm256_loadu_ps(bias + kb * 8) : zero;
+            long plane = ((long)n * blocks + kb) * g->H * g->W * 8;
+            for (int a = 0; a < 2; a++) {
+                if (y0 + a >= g->H) continue;
+                for (int c = 0; c < 2; c++) {
+                    if (x0 + c >= g->W) continue;
+                    long at = plane + ((long)(y0 + a) * g->W + x0 + c) * 8;
+                    __m256 value = _mm256_add_ps(y[a][c], b);
+                    if (residual) value = _mm256_add_ps(value, _mm256_loadu_ps(residual + at));
+                    if (relu) value = _mm256_max_ps(value, zero);
+                    _mm256_storeu_ps(dst + at, value);
+                }
+            }
+        }
+    }
+}
+
+typedef struct {
+    geometry g;
+    const float *src, *u, *bias, *residual;
+    float *dst;
+    int relu;
+    int rows;
+    int failed;
+} forward_job;
+
+TARGET static void forward_body(void *context) {
+    forward_job *job = context;
+    const geometry *g = &job->g;
+    const int rows = job->rows;
+    long blocks = (g->tiles + rows - 1) / rows, first, end;
+    share(blocks, &first, &end);
+    if (first >= end) return;
+    // Zeroed, so that the rows past a short last block hold finite numbers.
+    float *V = calloc((size_t)16 * rows * g->C, sizeof(float));
+    float *M = malloc((size_t)16 * rows * g->K * sizeof(float));
+    if (!V || !M) {
+        free(V);
+        free(M);
+        __atomic_store_n(&job->failed, 1, __ATOMIC_RELAXED);
+        return;
+    }
+    for (long block = first; block < end; block++) {
+        long tile = block * rows;
+        int count = (int)(g->tiles - tile < rows ? g->tiles - tile : rows);
+        input_transform(g, job->src, tile, count, rows, V);
+        for (int alpha = 0; alpha < 16; alpha++) {
+            const float *Va = V + (long)alpha * rows * g->C, *Ua = job->u + (long)alpha * g->C * g->K;
+            float *Ma = M + (long)alpha * rows * g->K;
+            for (int t = 0; t < count; t += MICRO_TILES) {
+                int k = 0;
+                for (; k + 16 <= g->K; k += 16) micro_6x16(Va + (long)t * g->C, Ua + k, Ma + (long)t * g->K + k, g->C, g->K);
+                if (k < g->K) micro_6x8(Va + (long)t * g->C, Ua + k, Ma + (long)t * g->K + k, g->C, g->K);
+            }
+        }
+        output_transform(g, M, tile, count, rows, job->bias, job->residual, job->dst, job->relu);
+    }
+    free(V);
+    free(M);
+}
+
+int vision_winograd_forward(const float *src, const float *u, const float *bias, const float *residual, float *dst,
+                            int N, int C, int K, int H, int W, int relu) {
+    forward_job job = {make_geometry(N, C, K, H, W), src, u, bias, residual, dst, relu, 0, 0};
+    job.rows = forward_rows(job.g.tiles, max_threads());
+    run_parallel(forward_body, &job);
+    return job.failed ? -1 : 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Backward weights: dU[alpha][k][c] = Σ_tiles (A dY Aᵀ)[alpha][k] · (Bᵀ d B)[alpha][c], then
+// dL/dg = Gᵀ dU G. Each thread sums its tiles into its own dU; the partial sums are added after.
+
+enum { WEIGHT_ROWS = 48 };
+
+/// E[alpha][i][k] = (A dY Aᵀ)[alpha] for tiles first..first+count-1 (dY zero outside the image).
+TARGET static void gradient_transform(const geometry *g, const float *diff_dst, long first, int count, int rows, float *E) {
+    const int blocks = g->K / 8, K = g->K;
+    const long step = (long)rows * K;
+    const __m256 zero = _mm256_setzero_ps();
+    for (int i = 0; i < count; i++) {
+        long tile = first + i;
+        int n = (int)(tile / ((long)g->tiles_y * g->tiles_x));
+        int r = (int)(tile % ((long)g->tiles_y * g->tiles_x));
+        int y0 = (r / g->tiles_x) * 2, x0 = (r % g->tiles_x) * 2;
+        for (int kb = 0; kb < blocks; kb++) {
+            const float *plane = diff_dst + ((long)n * blocks + kb) * g->H * g->W * 8;
+            __m256 d[2][2];
+            for (int a = 0; a < 2; a++)
+                for (int b = 0; b < 2; b++)
+                    d[a][b] = y0 + a < g->H && x0 + b < g->W ? _mm256_loadu_ps(plane + ((long)(y0 + a) * g->W + x0 + b) * 8) : zero;
+            __m256 e[4][2];  // A dY
+            for (int b = 0; b < 2; b++) {
+                e[0][b] = d[0][b];
+                e[1][b] = _mm256_add_ps(d[0][b], d[1][b]);
+                e[2][b] = _mm256_sub_ps(d[0][b], d[1][b]);
+                e[3][b] = _mm256_sub_ps(zero, d[1][b]);
+            }
+            float *out = E + (long)i * K + kb * 8;
+            for (int a = 0; a < 4; a++) {
+                _mm256_storeu_ps(out + (a * 4 + 0) * step, e[a][0]);
+                _mm256_storeu_ps(out + (a * 4 + 1) * step, _mm256_add_ps(e[a][0], e[a][1]));
+                _mm256_storeu_ps(out + (a * 4 + 2) * step, _mm256_sub_ps(e[a][0], e[a][1]));
+                _mm256_storeu_ps(out + (a * 4 + 3) * step, _mm256_sub_ps(zero, e[a][1]));
+            }
+        }
+    }
+}
+
+/// du[k][c0..] += Σ_t e[t][k] · v[t][c0..] for 4 output channels k and 16 (or 8) input channels.
+TARGET static void weight_micro_4x16(const float *e, const float *v, float *du, int count, int C, int K) {
+    __m256 a00 = _mm256_loadu_ps(du), a01 = _mm256_loadu_ps(du + 8);
+    __m256 a10 = _mm256_loadu_ps(du + C), a11 = _mm256_loadu_ps(du + C + 8);
+    __m256 a20 = _mm256_loadu_ps(du + 2 * C), a21 = _mm256_loadu_ps(du + 2 * C + 8);
+    __m256 a30 = _mm256_loadu_ps(du + 3 * C), a31 = _mm256_loadu_ps(du + 3 * C + 8);
+    for (int t = 0; t < count; t++) {
+        const float *vt = v + (long)t * C, *et = e + (long)t * K;
+        __m256 v0 = _mm256_loadu_ps(vt), v1 = _mm256_loadu_ps(vt + 8), b;
+        b = _mm256_broadcast_ss(et);     a00 = _mm256_fmadd_ps(b, v0, a00); a01 = _mm256_fmadd_ps(b, v1, a01);
+        b = _mm256_broadcast_ss(et + 1); a10 = _mm256_fmadd_ps(b, v0, a10); a11 = _mm256_fmadd_ps(b, v1, a11);
+        b = _mm256_broadcast_ss(et + 2); a20 = _mm256_fmadd_ps(b, v0, a20); a21 = _mm256_fmadd_ps(b, v1, a21);
+        b = _mm256_broadcast_ss(et + 3); a30 = _mm256_fmadd_ps(b, v0, a30); a31 = _mm256_fmadd_ps(b, v1, a31);
+    }
+    _mm256_storeu_ps(du, a00); _mm256_storeu_ps(du + 8, a01);
+    _mm256_storeu_ps(du + C, a10); _mm256_storeu_ps(du + C + 8, a11);
+    _mm256_storeu_ps(du + 2 * C, a20); _mm256_storeu_ps(du + 2 * C + 8, a21);
+    _mm256_storeu_ps(du + 3 * C, a30); _mm256_storeu_ps(du + 3 * C + 8, a31);
+}
+
+TARGET static void weight_micro_4x8(const float *e, const float *v, float *du, int count, int C, int K) {
+    __m256 a0 = _mm256_loadu_ps(du), a1 = _mm256_loadu_ps(du + C), a2 = _mm256_loadu_ps(du + 2 * C), a3 = _mm256_loadu_ps(du + 3 * C);
+    for (int t = 0; t < count; t++) {
+        const float *et = e + (long)t * K;
+        __m256 v0 = _mm256_loadu_ps(v + (long)t * C);
+        a0 = _mm256_fmadd_ps(_mm256_broadcast_ss(et), v0, a0);
+        a1 = _mm256_fmadd_ps(_mm256_broadcast_ss(et + 1), v0, a1);
+        a2 = _mm256_fmadd_ps(_mm256_broadcast_ss(et + 2), v0, a2);
+        a3 = _mm256_fmadd_ps(_mm256_broadcast_ss(et + 3), v0, a3);
+    }
+    _mm256_storeu_ps(du, a0); _mm256_storeu_ps(du + C, a1); _mm256_storeu_ps(du + 2 * C, a2); _mm256_storeu_ps(du + 3 * C, a3);
+}
+
+typedef struct {
+    geometry g;
+    const float *src, *diff_dst;
+    float *partials;  // [threads][16][K][C]
+    float *bias_partials;  // [threads][K], or NULL
+    int threads;
+    int failed;
+} weights_job;
+
+TARGET static void weights_body(void *context) {
+    weights_job *job = context;
+    const geometry *g = &job->g;
+    const int rows = WEIGHT_ROWS, C = g->C, K = g->K;
+    int index = thread_index();
+    if (index >= job->threads) return;  // more threads than planned: their share stays empty
+    long blocks = (g->tiles + rows - 1) / rows, first, end;
+    share(blocks, &first, &end);
+    float *dU = job->partials + (long)index * 16 * K * C;  // zeroed by the caller
+    if (first >= end) return;
+    float *V = malloc((size_t)16 * rows * C * sizeof(float));
+    float *E = malloc((size_t)16 * rows * K * sizeof(float));
+    if (!V || !E) {
+        free(V);
+        free(E);
+        __atomic_store_n(&job->failed, 1, __ATOMIC_RELAXED);
+        return;
+    }
+    for (long block = first; block < end; block++) {
+        long tile = block * rows;
+        int count = (int)(g->tiles - tile < rows ? g->tiles - tile : rows);
+        input_transform(g, job->src, tile, count, rows, V);
+        gradient_transform(g, job->diff_dst, tile, count, rows, E);
+        for (int alpha = 0; alpha < 16; alpha++) {
+            const float *Va = V + (long)alpha * rows * C, *Ea = E + (long)alpha * rows * K;
+            float *dUa = dU + (long)alpha * K * C;
+            for (int k = 0; k < K; k += 4) {
+                int c = 0;
+                for (; c + 16 <= C; c += 16) weight_micro_4x16(Ea + k, Va + c, dUa + (long)k * C + c, count, C, K);
+                if (c < C) weight_micro_4x8(Ea + k, Va + c, dUa + (long)k * C + c, count, C, K);
+            }
+        }
+    }
+    free(V);
+    free(E);
+}
+
+/// dL/db: the sum of dL/dy over images and positions (this thread's images).
+TARGET static void bias_body(void *context) {
+    weights_job *job = context;
+    const geometry *g = &job->g;
+    int index = thread_index();
+    if (index >= job->threads) return;
+    long first, end;
+    share(g->N, &first, &end);
+    float *sums = job->bias_partials + (long)index * g->K;
+    for (long n = first; n < end; n++) {
+        for (int kb = 0; kb < g->K / 8; kb++) {
+            const float *plane = job->diff_dst + (n * (g->K / 8) + kb) * g->H * g->W * 8;
+            __m256 total = _mm256_loadu_ps(sums + kb * 8);
+            for (long p = 0; p < (long)g->H * g->W; p++) total = _mm256_add_ps(total, _mm256_loadu_ps(plane + p * 8));
+            _mm256_storeu_ps(sums + kb * 8, total);
+        }
+    }
+}
+
+int vision_winograd_backward_weights(const float *src, const float *diff_dst, float *diff_weights, float *diff_bias,
+                                     int N, int C, int K, int H, int W) {
+    int threads = max_threads();
+    weights_job job = {make_geometry(N, C, K, H, W), src, diff_dst, NULL, NULL, threads, 0};
+    job.partials = malloc(sizeof(float) * 16 * (size_t)K * C * threads);
+    if (diff_bias) job.bias_partials = malloc(sizeof(float) * (size_t)K * threads);
+    if (!job.partials || (diff_bias && !job.bias_partials)) {
+        job.failed = 1;
+    } else {
+        for (int t = 0; t < threads; t++) {
+            memset(job.partials + (long)t * 16 * K * C, 0, sizeof(float) * 16 * K * C);
+            if (diff_bias) memset(job.bias_partials + (long)t * K, 0, sizeof(float) * K);
+        }
+        run_parallel(weights_body, &job);
+        if (diff_bias) run_parallel(bias_body, &job);
+    }
+    // dL/dg = Gᵀ (Σ partials) G for each kernel.
+    for (int k = 0; k < K; k++) {
+        for (int c = 0; c < C; c++) {
+            float du[4][4];
+            for (int alpha = 0; alpha < 16; alpha++) {
+                float total = 0;
+                for (int t = 0; job.partials && t < threads; t++) total += job.partials[(((long)t * 16 + alpha) * K + k) * C + c];
+                du[alpha / 4][alpha % 4] = total;
+            }
+            float t[3][4];  // Gᵀ dU
+            for (int j = 0; j < 4; j++) {
+                t[0][j] = du[0][j] + 0.5f * (du[1][j] + du[2][j]);
+                t[1][j] = 0.5f * (du[1][j] - du[2][j]);
+                t[2][j] = 0.5f * (du[1][j] + du[2][j]) + du[3][j];
+            }
+            float *out = diff_weights + ((long)k * C + c) * 9;
+            for (int p = 0; p < 3; p++) {
+                out[p * 3 + 0] = t[p][0] + 0.5f * (t[p][1] + t[p][2]);
+                out[p * 3 + 1] = 0.5f * (t[p][1] - t[p][2]);
+                out[p * 3 + 2] = 0.5f * (t[p][1] + t[p][2]) + t[p][3];
+            }
+        }
+    }
+    if (diff_bias) {
+        for (int k = 0; k < K; k++) {
+            float total = 0;
+            for (int t = 0; job.bias_partials && t < threads; t++) total += job.bias_partials[(long)t * K + k];
+            diff_bias[k] = total;
+        }
+    }
+    free(job.partials);
+    free(job.bias_partials);
+    return job.failed ? -1 : 0;
+}

@@ -1,0 +1,101 @@
+import CDNNL
+import CWinograd
+import Foundation
+
+/// Winograd F(2×2, 3×3) convolution of our own (`Sources/CWinograd`) where oneDNN 2.6 has none:
+/// on CPUs (or under `ONEDNN_MAX_CPU_ISA`) below AVX-512, for 3×3 stride-1 padding-1
+/// convolutions whose channels fill 8-lane blocks, in inference and in all three training
+/// passes. It does 2.25× fewer multiplications than direct convolution; activations stay in
+/// nChw8c, the layout oneDNN's AVX2 kernels use around it. `VISION_WINOGRAD=0` turns it off
+/// (with oneDNN's own Winograd).
+enum AVX2Winograd {
+    /// On unless turned off, on CPUs with AVX2 and FMA whose oneDNN runs AVX2 code.
+    static let enabled: Bool = {
+        guard DNNLConvolution.winogradEnabled, vision_winograd_supported() != 0 else { return false }
+        let isa = dnnl_get_effective_cpu_isa()
+        return isa == dnnl_cpu_isa_avx2 || isa == dnnl_cpu_isa_avx2_vnni
+    }()
+
+    /// Tests force it on (to check it on an AVX-512 machine) or off (for oneDNN's answer).
+    @TaskLocal static var forced: Bool?
+
+    /// Layers narrower than this stay with oneDNN's direct kernels. Maps with too few 2×2
+    /// tiles to give each thread two blocks do too (at batch 1 the 8×8 maps ran slower).
+    static let minimumChannels = 16
+
+    static func applies(_ g: ConvolutionGeometry) -> Bool {
+        guard forced ?? enabled else { return false }
+        return g.kernelHeight == 3 && g.kernelWidth == 3 && g.strideHeight == 1 && g.strideWidth == 1
+            && g.paddingHeight == 1 && g.paddingWidth == 1 && g.dilationHeight == 1 && g.dilationWidth == 1 && g.groups == 1
+            && g.inputChannels % 8 == 0 && g.outputChannels % 8 == 0
+            && g.inputChannels >= minimumChannels && g.outputChannels >= minimumChannels
+            && vision_winograd_worthwhile(Int32(g.batch), Int32(g.inputHeight), Int32(g.inputWidth)) != 0
+    }
+
+    private static func blocked(_ shape: [Int]) throws(TensorError) -> dnnl_memory_desc_t {
+        try plainDescriptor(shape, dnnl_aBcd8b)
+    }
+
+    /// `weight` transformed for the forward pass (`flip` false) or the backward-data pass; in
+    /// inference the copy is kept until the weight changes, as oneDNN's reordered weights are.
+    private static func transformed(_ weight: Tensor, _ g: ConvolutionGeometry, flip: Bool) -> TensorStorage {
+        let storage = weight.rowMajorStorage
+        let layout = "winograd F(2x2,3x3) " + (flip ? "backward-data" : "forward")
+        let cacheable = !GradientMode.isEnabled
+        if cacheable, let cached = WeightCache.shared.lookup(storage, version: weight.version, layout: layout) { return cached }
+        let count = vision_winograd_weights_count(Int32(g.inputChannels), Int32(g.outputChannels))
+        let u = CaptureRecorder.$current.withValue(nil) { TensorStorage(uninitializedCount: count) }
+        vision_winograd_transform_weights(storage.pointer, Int32(g.outputChannels), Int32(g.inputChannels), flip ? 1 : 0, u.pointer)
+        if cacheable { WeightCache.shared.store(u, for: storage, version: weight.version, layout: layout) }
+        return u
+    }
+
+    /// relu?(conv(input, weight) + bias + residual), output in nChw8c.
+    static func forward(_ g: ConvolutionGeometry, input: Tensor, weight: Tensor, bias: Tensor?, residual: Tensor?, relu: Bool)
+        throws(TensorError) -> Tensor
+    {
+        try input.convert(to: blocked(g.inputShape))
+        let outputLayout = try blocked(g.outputShape)
+        try residual?.convert(to: outputLayout)
+        let u = transformed(weight, g, flip: false)
+        let output = TensorStorage(uninitializedCount: g.outputShape.reduce(1, *))
+        let biasStorage = bias?.rowMajorStorage
+        let (source, target, extra) = (input.storage, output, residual?.storage)
+        let run = {
+            vision_winograd_forward(
+                source.pointer, u.pointer, biasStorage?.pointer, extra?.pointer, target.pointer, Int32(g.batch), Int32(g.inputChannels),
+                Int32(g.outputChannels), Int32(g.inputHeight), Int32(g.inputWidth), relu ? 1 : 0)
+        }
+        guard run() == 0 else { throw .backend(op: "conv2d winograd", detail: "no memory for the transformed tiles") }
+        // Inference plans replay it between the primitives around it.
+        CaptureRecorder.current?.recordHost({ _ = run() }, retaining: [source, u, target] + [biasStorage, extra].compactMap { $0 })
+        return Tensor(shape: g.outputShape, storage: output, layout: outputLayout)
+    }
+
+    /// dL/dx: dL/dy convolved with the kernels turned 180°, input and output channels swapped.
+    static func backwardData(_ g: ConvolutionGeometry, weight: Tensor, gradOutput: Tensor) throws(TensorError) -> Tensor {
+        try gradOutput.convert(to: blocked(g.outputShape))
+        let u = transformed(weight, g, flip: true)
+        let result = TensorStorage(uninitializedCount: g.inputShape.reduce(1, *))
+        let status = vision_winograd_forward(
+            gradOutput.storage.pointer, u.pointer, nil, nil, result.pointer, Int32(g.batch), Int32(g.outputChannels),
+            Int32(g.inputChannels), Int32(g.inputHeight), Int32(g.inputWidth), 0)
+        guard status == 0 else { throw .backend(op: "conv2d winograd backward data", detail: "no memory for the transformed tiles") }
+        return Tensor(shape: g.inputShape, storage: result, layout: try blocked(g.inputShape))
+    }
+
+    /// dL/dw (row-major OIHW) and, with `bias`, dL/db.
+    static func backwardWeights(_ g: ConvolutionGeometry, input: Tensor, gradOutput: Tensor, bias: Bool)
+        throws(TensorError) -> (Tensor, Tensor?)
+    {
+        try input.convert(to: blocked(g.inputShape))
+        try gradOutput.convert(to: blocked(g.outputShape))
+        let gradWeight = Tensor(shape: g.weightShape, storage: TensorStorage(uninitializedCount: g.weightShape.reduce(1, *)))
+        let gradBias = bias ? Tensor(zeros: [g.outputChannels]) : nil
+        let status = vision_winograd_backward_weights(
+            input.storage.pointer, gradOutput.storage.pointer, gradWeight.storage.pointer, gradBias?.storage.pointer,
+            Int32(g.batch), Int32(g.inputChannels), Int32(g.outputChannels), Int32(g.inputHeight), Int32(g.inputWidth))
+        guard status == 0 else { throw .backend(op: "conv2d winograd backward weights", detail: "no memory for the transformed tiles") }
+        return (gradWeight, gradBias)
+    }
+}

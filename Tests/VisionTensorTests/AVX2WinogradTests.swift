@@ -1,0 +1,89 @@
+import CWinograd
+import Foundation
+import Testing
+@testable import VisionTensor
+
+/// Our Winograd F(2×2, 3×3) (used where oneDNN's effective ISA is AVX2) gives what oneDNN's
+/// direct convolution gives, in all three training passes and in fused inference, on odd and
+/// even map sizes, with and without bias. Forced on, so that it is checked on AVX-512 machines.
+@Suite(.enabled(if: vision_winograd_supported() != 0, "needs a CPU with AVX2 and FMA"))
+struct AVX2WinogradTests {
+    static func values(_ count: Int, _ phase: Double) -> [Float] {
+        (0..<count).map { Float(sin(Double($0) * 0.731 + phase)) }
+    }
+
+    /// Largest difference relative to the reference's largest magnitude.
+    static func relativeError(_ a: [Float], _ b: [Float]) -> Float {
+        let scale = max(b.map(abs).max() ?? 0, 1e-6)
+        return zip(a, b).map { abs($0 - $1) }.max().map { $0 / scale } ?? 0
+    }
+
+    struct Result {
+        var output: [Float], gradInput: [Float], gradWeight: [Float], gradBias: [Float]?
+    }
+
+    static func train(_ winograd: Bool, batch: Int, inputs: Int, outputs: Int, height: Int, width: Int, bias: Bool) throws -> Result {
+        try AVX2Winograd.$forced.withValue(winograd) {
+            let x = try Tensor(values(batch * inputs * height * width, 0), shape: [batch, inputs, height, width])
+            let w = try Tensor(values(outputs * inputs * 9, 1).map { $0 * 0.2 }, shape: [outputs, inputs, 3, 3])
+            let b = bias ? try Tensor(values(outputs, 2), shape: [outputs]) : nil
+            for t in [x, w] + (b.map { [$0] } ?? []) { t.requiresGrad = true }
+            let y = try conv2d(x, weight: w, bias: b, padding: (1, 1))
+            if winograd { #expect(AVX2Winograd.applies(try ConvolutionGeometry.checked(x, weight: w, bias: b, stride: (1, 1), padding: (1, 1), dilation: (1, 1), groups: 1))) }
+            let r = try Tensor(values(y.count, 3), shape: y.shape)
+            try backward(sum(multiply(y, r)))
+            return Result(output: y.scalars, gradInput: try #require(x.grad).scalars, gradWeight: try #require(w.grad).scalars,
+                          gradBias: try b.map { try #require($0.grad).scalars })
+        }
+    }
+
+    @Test(arguments: [(2, 16, 16, 8, 8, false), (3, 32, 24, 9, 7, true), (2, 16, 64, 11, 10, false), (2, 64, 32, 16, 16, true)])
+    func trainingMatchesDirect(_ batch: Int, _ inputs: Int, _ outputs: Int, _ height: Int, _ width: Int, _ bias: Bool) throws {
+        let expected = try Self.train(false, batch: batch, inputs: inputs, outputs: outputs, height: height, width: width, bias: bias)
+        let got = try Self.train(true, batch: batch, inputs: inputs, outputs: outputs, height: height, width: width, bias: bias)
+        #expect(Self.relativeError(got.output, expected.output) < 1e-5)
+        #expect(Self.relativeError(got.gradInput, expected.gradInput) < 1e-5)
+        #expect(Self.relativeError(got.gradWeight, expected.gradWeight) < 1e-5)
+        if let expectedBias = expected.gradBias { #expect(Self.relativeError(try #require(got.gradBias), expectedBias) < 1e-5) }
+    }
+
+    /// Inference with bias, a residual and ReLU fused, as folded ResNet blocks run it; a plan
+    /// replays it.
+    @Test(arguments: [(false, false), (true, true), (false, true)])
+    func fusedInferenceMatchesDirect(_ residual: Bool, _ relu: Bool) throws {
+        let shape = [2, 32, 10, 10]
+        func run(_ winograd: Bool) throws -> [Float] {
+            try AVX2Winograd.$forced.withValue(winograd) {
+                try GradientMode.withoutGradients {
+                    let x = try Tensor(Self.values(shape.reduce(1, *), 0), shape: shape)
+                    let w = try Tensor(Self.values(32 * 32 * 9, 1).map { $0 * 0.1 }, shape: [32, 32, 3, 3])
+                    let b = try Tensor(Self.values(32, 2), shape: [32])
+                    let extra = residual ? try Tensor(Self.values(shape.reduce(1, *), 4), shape: shape) : nil
+                    return try fusedConvolutionForInference(x, weight: w, bias: b, padding: (1, 1), adding: extra, relu: relu).scalars
+                }
+            }
+        }
+        let expected = try run(false), got = try run(true)
+        #expect(Self.relativeError(got, expected) < 1e-5)
+        if relu { #expect(got.contains(0) && got.allSatisfy { $0 >= 0 }) }
+    }
+
+    /// Turned off, on a layer it does not cover, or on too small a map, oneDNN computes.
+    @Test func coverage() throws {
+        func geometry(_ c: Int, _ k: Int, stride: Int = 1, padding: Int = 1, kernel: Int = 3, batch: Int = 8, size: Int = 8) -> ConvolutionGeometry {
+            ConvolutionGeometry(batch: batch, inputChannels: c, inputHeight: size, inputWidth: size, outputChannels: k, kernelHeight: kernel,
+                                kernelWidth: kernel, strideHeight: stride, strideWidth: stride, paddingHeight: padding, paddingWidth: padding,
+                                dilationHeight: 1, dilationWidth: 1, groups: 1)
+        }
+        AVX2Winograd.$forced.withValue(true) {
+            #expect(AVX2Winograd.applies(geometry(16, 32)))
+            #expect(!AVX2Winograd.applies(geometry(16, 32, stride: 2)))
+            #expect(!AVX2Winograd.applies(geometry(12, 16)))
+            #expect(!AVX2Winograd.applies(geometry(8, 16)))
+            #expect(!AVX2Winograd.applies(geometry(16, 16, padding: 0)))
+            #expect(!AVX2Winograd.applies(geometry(16, 16, padding: 0, kernel: 1)))
+            #expect(!AVX2Winograd.applies(geometry(16, 16, batch: 1, size: 4)))  // 4 tiles: too few to share out
+        }
+        AVX2Winograd.$forced.withValue(false) { #expect(!AVX2Winograd.applies(geometry(16, 32))) }
+    }
+}

@@ -86,4 +86,19 @@ struct AVX2WinogradTests {
         }
         AVX2Winograd.$forced.withValue(false) { #expect(!AVX2Winograd.applies(geometry(16, 32))) }
     }
+
+    /// oneDNN's own Winograd (AVX-512, F(4×4, 3×3), weights kept 4× their size) is left out of
+    /// one-image inference, where it gained nothing; training and larger batches keep it.
+    @Test(.enabled(if: DNNLConvolution.winogradEnabled)) func oneImageInferenceSkipsOneDNNWinograd() throws {
+        func geometry(batch: Int) -> ConvolutionGeometry {
+            ConvolutionGeometry(batch: batch, inputChannels: 64, inputHeight: 8, inputWidth: 8, outputChannels: 64, kernelHeight: 3,
+                                kernelWidth: 3, strideHeight: 1, strideWidth: 1, paddingHeight: 1, paddingWidth: 1,
+                                dilationHeight: 1, dilationWidth: 1, groups: 1)
+        }
+        GradientMode.withoutGradients {
+            #expect(!DNNLConvolution.usesWinograd(geometry(batch: 1)))
+            #expect(DNNLConvolution.usesWinograd(geometry(batch: 2)))
+        }
+        #expect(DNNLConvolution.usesWinograd(geometry(batch: 1)))
+    }
 }

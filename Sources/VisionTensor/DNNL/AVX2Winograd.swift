@@ -6,25 +6,42 @@ import Foundation
 /// on CPUs (or under `ONEDNN_MAX_CPU_ISA`) below AVX-512, for 3×3 stride-1 padding-1
 /// convolutions whose channels fill 8-lane blocks, in inference and in all three training
 /// passes. It does 2.25× fewer multiplications than direct convolution; activations stay in
-/// nChw8c, the layout oneDNN's AVX2 kernels use around it. `VISION_WINOGRAD=0` turns it off
-/// (with oneDNN's own Winograd).
+/// nChw8c, the layout oneDNN's AVX2 kernels use around it. With AVX-512 it serves one-image
+/// inference, where oneDNN's F(4×4, 3×3) was no faster (0.37 ms for ResNet-20 either way) but
+/// keeps weights 4× their size (1.6 MB more peak memory for `vision infer` of one image).
+/// `VISION_WINOGRAD=0` turns it off (with oneDNN's own Winograd); `VISION_WINOGRAD=avx2` uses it
+/// wherever it applies, on any CPU that has AVX2.
 enum AVX2Winograd {
-    /// On unless turned off, on CPUs with AVX2 and FMA whose oneDNN runs AVX2 code.
-    static let enabled: Bool = {
-        guard DNNLConvolution.winogradEnabled, vision_winograd_supported() != 0 else { return false }
+    /// Where it runs: "everywhere" (oneDNN runs AVX2 code, or `VISION_WINOGRAD=avx2`), "one
+    /// image" (oneDNN runs AVX-512 code) or "never" (turned off, or no AVX2 and FMA).
+    enum Scope { case everywhere, oneImage, never }
+
+    static let scope: Scope = {
+        guard DNNLConvolution.winogradEnabled, vision_winograd_supported() != 0 else { return .never }
+        if ProcessInfo.processInfo.environment["VISION_WINOGRAD"] == "avx2" { return .everywhere }
         let isa = dnnl_get_effective_cpu_isa()
-        return isa == dnnl_cpu_isa_avx2 || isa == dnnl_cpu_isa_avx2_vnni
+        if isa == dnnl_cpu_isa_avx2 || isa == dnnl_cpu_isa_avx2_vnni { return .everywhere }
+        return CPUFeatures.effectiveISA.hasPrefix("avx512") ? .oneImage : .never
     }()
 
     /// Tests force it on (to check it on an AVX-512 machine) or off (for oneDNN's answer).
     @TaskLocal static var forced: Bool?
+
+    static func inScope(_ g: ConvolutionGeometry) -> Bool {
+        if let forced { return forced }
+        switch scope {
+        case .everywhere: return true
+        case .oneImage: return g.batch == 1 && !GradientMode.isEnabled
+        case .never: return false
+        }
+    }
 
     /// Layers narrower than this stay with oneDNN's direct kernels. Maps with too few 2×2
     /// tiles to give each thread two blocks do too (at batch 1 the 8×8 maps ran slower).
     static let minimumChannels = 16
 
     static func applies(_ g: ConvolutionGeometry) -> Bool {
-        guard forced ?? enabled else { return false }
+        guard inScope(g) else { return false }
         return g.kernelHeight == 3 && g.kernelWidth == 3 && g.strideHeight == 1 && g.strideWidth == 1
             && g.paddingHeight == 1 && g.paddingWidth == 1 && g.dilationHeight == 1 && g.dilationWidth == 1 && g.groups == 1
             && g.inputChannels % 8 == 0 && g.outputChannels % 8 == 0

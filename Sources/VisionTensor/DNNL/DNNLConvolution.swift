@@ -135,6 +135,8 @@ enum DNNLConvolution {
             && g.dilationHeight == 1 && g.dilationWidth == 1 && g.groups == 1
             && g.inputChannels >= 32 && g.outputChannels >= 32 && g.inputChannels % 16 == 0 && g.outputChannels % 16 == 0
             && g.outputHeight >= 8 && g.outputWidth >= 8
+            // One image: as fast direct (or with AVX2Winograd), without weights 4× their size.
+            && (g.batch > 1 || GradientMode.isEnabled)
     }
 
     /// Inference convolution with bias, then optionally `residual` added (a sum post-op: the

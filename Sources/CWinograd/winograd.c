@@ -6,6 +6,18 @@
 #define _GNU_SOURCE
 #include "vision_winograd.h"
 
+#if !defined(__x86_64__)
+// Other architectures: never supported, so never called.
+int vision_winograd_supported(void) { return 0; }
+int vision_winograd_worthwhile(int N, int H, int W) { return 0; }
+long vision_winograd_weights_count(int input_channels, int output_channels) { return 16L * input_channels * output_channels; }
+void vision_winograd_transform_weights(const float *w, int K, int C, int flip, float *u) {}
+int vision_winograd_forward(const float *src, const float *u, const float *bias, const float *residual, float *dst,
+                            int N, int C, int K, int H, int W, int relu) { return -1; }
+int vision_winograd_backward_weights(const float *src, const float *diff_dst, float *diff_weights, float *diff_bias,
+                                     int N, int C, int K, int H, int W) { return -1; }
+#else
+
 #include <dlfcn.h>
 #include <immintrin.h>
 #include <pthread.h>
@@ -482,3 +494,5 @@ int vision_winograd_backward_weights(const float *src, const float *diff_dst, fl
     free(job.bias_partials);
     return job.failed ? -1 : 0;
 }
+
+#endif

@@ -111,40 +111,63 @@ static geometry make_geometry(int N, int C, int K, int H, int W) {
     return g;
 }
 
+/// Bᵀ d for one column of the 4-row strip from row y0: t[a] for rows a (zeros outside the image).
+TARGET static inline void column_pass(const geometry *g, const float *plane, int y0, int x, __m256 t[4]) {
+    const __m256 zero = _mm256_setzero_ps();
+    if (x < 0 || x >= g->W) {
+        t[0] = t[1] = t[2] = t[3] = zero;
+        return;
+    }
+    __m256 d[4];
+    for (int a = 0; a < 4; a++) {
+        int y = y0 + a;
+        if (y < 0 || y >= g->H) {
+            d[a] = zero;
+            continue;
+        }
+        const float *at = plane + ((long)y * g->W + x) * 8;
+        // The loads here waited on memory (activations larger than the cache): fetch the
+        // columns of the tiles four ahead now.
+        _mm_prefetch((const char *)(at + 8 * 8), _MM_HINT_T0);
+        d[a] = _mm256_loadu_ps(at);
+    }
+    t[0] = _mm256_sub_ps(d[0], d[2]);
+    t[1] = _mm256_add_ps(d[1], d[2]);
+    t[2] = _mm256_sub_ps(d[2], d[1]);
+    t[3] = _mm256_sub_ps(d[1], d[3]);
+}
+
 /// V[alpha][i][c] = (Bᵀ d B)[alpha] for tiles first..first+count-1 (rows i of a block of `rows`).
+/// A tile's patch shares two columns with its left neighbour's: their column pass is reused,
+/// which halves the loads and the first pass's arithmetic (this transform was a fifth of an
+/// AVX2 ResNet-20 training step before).
 TARGET static void input_transform(const geometry *g, const float *src, long first, int count, int rows, float *V) {
     const int blocks = g->C / 8, C = g->C;
-    const __m256 zero = _mm256_setzero_ps();
-    for (int i = 0; i < count; i++) {
-        long tile = first + i;
-        int n = (int)(tile / ((long)g->tiles_y * g->tiles_x));
-        int r = (int)(tile % ((long)g->tiles_y * g->tiles_x));
-        int y0 = (r / g->tiles_x) * 2 - 1, x0 = (r % g->tiles_x) * 2 - 1;
-        int inside = y0 >= 0 && x0 >= 0 && y0 + 4 <= g->H && x0 + 4 <= g->W;
-        for (int cb = 0; cb < blocks; cb++) {
+    const long step = (long)rows * C;  // from one alpha to the next
+    const long per_image = (long)g->tiles_y * g->tiles_x;
+    for (int cb = 0; cb < blocks; cb++) {
+        __m256 col[4][4];  // col[b][a] = (Bᵀ d)[a][b]
+        for (int i = 0; i < count; i++) {
+            long tile = first + i;
+            int n = (int)(tile / per_image), r = (int)(tile % per_image);
+            int tx = r % g->tiles_x, y0 = (r / g->tiles_x) * 2 - 1, x0 = tx * 2 - 1;
             const float *plane = src + ((long)n * blocks + cb) * g->H * g->W * 8;
-            __m256 d[4][4];
-            for (int a = 0; a < 4; a++) {
-                for (int b = 0; b < 4; b++) {
-                    int y = y0 + a, x = x0 + b;
-                    d[a][b] = inside || (y >= 0 && y < g->H && x >= 0 && x < g->W)
-                        ? _mm256_loadu_ps(plane + ((long)y * g->W + x) * 8) : zero;
+            if (i > 0 && tx > 0) {  // the previous tile is the left neighbour
+                for (int a = 0; a < 4; a++) {
+                    col[0][a] = col[2][a];
+                    col[1][a] = col[3][a];
                 }
-            }
-            __m256 t[4][4];  // Bᵀ d
-            for (int b = 0; b < 4; b++) {
-                t[0][b] = _mm256_sub_ps(d[0][b], d[2][b]);
-                t[1][b] = _mm256_add_ps(d[1][b], d[2][b]);
-                t[2][b] = _mm256_sub_ps(d[2][b], d[1][b]);
-                t[3][b] = _mm256_sub_ps(d[1][b], d[3][b]);
+                column_pass(g, plane, y0, x0 + 2, col[2]);
+                column_pass(g, plane, y0, x0 + 3, col[3]);
+            } else {
+                for (int b = 0; b < 4; b++) column_pass(g, plane, y0, x0 + b, col[b]);
             }
             float *out = V + (long)i * C + cb * 8;
-            const long step = (long)rows * C;  // from one alpha to the next
             for (int a = 0; a < 4; a++) {
-                _mm256_storeu_ps(out + (a * 4 + 0) * step, _mm256_sub_ps(t[a][0], t[a][2]));
-                _mm256_storeu_ps(out + (a * 4 + 1) * step, _mm256_add_ps(t[a][1], t[a][2]));
-                _mm256_storeu_ps(out + (a * 4 + 2) * step, _mm256_sub_ps(t[a][2], t[a][1]));
-                _mm256_storeu_ps(out + (a * 4 + 3) * step, _mm256_sub_ps(t[a][1], t[a][3]));
+                _mm256_storeu_ps(out + (a * 4 + 0) * step, _mm256_sub_ps(col[0][a], col[2][a]));
+                _mm256_storeu_ps(out + (a * 4 + 1) * step, _mm256_add_ps(col[1][a], col[2][a]));
+                _mm256_storeu_ps(out + (a * 4 + 2) * step, _mm256_sub_ps(col[2][a], col[1][a]));
+                _mm256_storeu_ps(out + (a * 4 + 3) * step, _mm256_sub_ps(col[1][a], col[3][a]));
             }
         }
     }

@@ -1,7 +1,8 @@
-// Winograd F(2×2, 3×3) for AVX2 + FMA (see vision_winograd.h). With B, G and A the usual
-// F(2×2, 3×3) matrices (Lavin & Gray, 2015), for each 4×4 input patch d (stride 2) and kernel g:
+// Winograd convolution for AVX2 + FMA (see vision_winograd.h). With B, G and A the matrices of
+// F(m×m, 3×3) (Lavin & Gray, 2015), for each (m+2)² input patch d (stride m) and kernel g:
 //   y = Aᵀ [ (G g Gᵀ) ⊙ (Bᵀ d B) ] A,
-// summed over input channels, so each of the 16 transformed positions is a C×K matrix product.
+// summed over input channels, so each of the (m+2)² transformed positions is a C×K matrix
+// product. m = 4 in the forward and backward-data passes, m = 2 for the weight gradient.
 // Vectors run over 8 channels, the nChw8c block, so every transform is plain vector adds.
 #define _GNU_SOURCE
 #include "vision_winograd.h"
@@ -10,7 +11,7 @@
 // Other architectures: never supported, so never called.
 int vision_winograd_supported(void) { return 0; }
 int vision_winograd_worthwhile(int N, int H, int W) { return 0; }
-long vision_winograd_weights_count(int input_channels, int output_channels) { return 16L * input_channels * output_channels; }
+long vision_winograd_weights_count(int input_channels, int output_channels) { return 36L * input_channels * output_channels; }
 void vision_winograd_transform_weights(const float *w, int K, int C, int flip, float *u) {}
 int vision_winograd_forward(const float *src, const float *u, const float *bias, const float *residual, float *dst,
                             int N, int C, int K, int H, int W, int relu) { return -1; }
@@ -65,11 +66,22 @@ int vision_winograd_supported(void) {
 }
 
 long vision_winograd_weights_count(int input_channels, int output_channels) {
-    return 16L * input_channels * output_channels;
+    return 36L * input_channels * output_channels;
 }
 
 // ---------------------------------------------------------------------------------------------
-// Weights: U = G g Gᵀ (4×4) for each kernel, stored u[alpha][input channel][output channel].
+// Weights for the forward and backward-data passes, which run F(4×4, 3×3): U = G g Gᵀ (6×6)
+// for each kernel, stored u[alpha][input channel][output channel].
+
+/// G applied to 3 values: the 6 of the interpolation at 0, ±1, ±2 and ∞.
+static void kernel_pass(const float g[3], float out[6]) {
+    out[0] = g[0] / 4;
+    out[1] = -(g[0] + g[1] + g[2]) / 6;
+    out[2] = -(g[0] - g[1] + g[2]) / 6;
+    out[3] = g[0] / 24 + g[1] / 12 + g[2] / 6;
+    out[4] = g[0] / 24 - g[1] / 12 + g[2] / 6;
+    out[5] = g[2];
+}
 
 void vision_winograd_transform_weights(const float *w, int K, int C, int flip, float *u) {
     // Forward: inputs C, outputs K. Backward data: inputs K (dL/dy), outputs C, kernel turned 180°.
@@ -80,33 +92,34 @@ void vision_winograd_transform_weights(const float *w, int K, int C, int flip, f
             float g[3][3];
             for (int i = 0; i < 3; i++)
                 for (int j = 0; j < 3; j++) g[i][j] = flip ? kernel[(2 - i) * 3 + (2 - j)] : kernel[i * 3 + j];
-            float t[4][3];  // G g
+            float t[6][3];  // G g, column by column
             for (int j = 0; j < 3; j++) {
-                t[0][j] = g[0][j];
-                t[1][j] = 0.5f * (g[0][j] + g[1][j] + g[2][j]);
-                t[2][j] = 0.5f * (g[0][j] - g[1][j] + g[2][j]);
-                t[3][j] = g[2][j];
+                float column[3] = {g[0][j], g[1][j], g[2][j]}, out[6];
+                kernel_pass(column, out);
+                for (int i = 0; i < 6; i++) t[i][j] = out[i];
             }
             int input = flip ? k : c, output = flip ? c : k;
-            for (int i = 0; i < 4; i++) {
-                float row[4] = {t[i][0], 0.5f * (t[i][0] + t[i][1] + t[i][2]), 0.5f * (t[i][0] - t[i][1] + t[i][2]), t[i][2]};
-                for (int j = 0; j < 4; j++) u[((long)(i * 4 + j) * inputs + input) * outputs + output] = row[j];
+            for (int i = 0; i < 6; i++) {
+                float row[6];
+                kernel_pass(t[i], row);
+                for (int j = 0; j < 6; j++) u[((long)(i * 6 + j) * inputs + input) * outputs + output] = row[j];
             }
         }
     }
 }
 
 // ---------------------------------------------------------------------------------------------
-// Tiles: output tile (ty, tx) of image n covers rows 2ty, 2ty+1 and columns 2tx, 2tx+1; its
-// input patch starts one row and column earlier (padding 1). Tiles are numbered image by image.
+// Tiles: output tile (ty, tx) of image n covers `size` rows from size·ty and `size` columns
+// from size·tx (size 4 in the forward pass, 2 for the weight gradient); its input patch
+// (size + 2 square) starts one row and column earlier (padding 1). Tiles are numbered image by image.
 
 typedef struct {
-    int N, C, K, H, W, tiles_y, tiles_x;
+    int N, C, K, H, W, size, tiles_y, tiles_x;
     long tiles;
 } geometry;
 
-static geometry make_geometry(int N, int C, int K, int H, int W) {
-    geometry g = {N, C, K, H, W, (H + 1) / 2, (W + 1) / 2, 0};
+static geometry make_geometry(int N, int C, int K, int H, int W, int size) {
+    geometry g = {N, C, K, H, W, size, (H + size - 1) / size, (W + size - 1) / size, 0};
     g.tiles = (long)N * g.tiles_y * g.tiles_x;
     return g;
 }
@@ -137,8 +150,8 @@ TARGET static inline void column_pass(const geometry *g, const float *plane, int
     t[3] = _mm256_sub_ps(d[1], d[3]);
 }
 
-/// V[alpha][i][c] = (Bᵀ d B)[alpha] for tiles first..first+count-1 (rows i of a block of `rows`).
-/// A tile's patch shares two columns with its left neighbour's: their column pass is reused,
+/// F(2×2, 3×3), for the weight gradient: V[alpha][i][c] = (Bᵀ d B)[alpha] for tiles
+/// first..first+count-1 (rows i of a block of `rows`). A tile's patch shares two columns with its left neighbour's: their column pass is reused,
 /// which halves the loads and the first pass's arithmetic (this transform was a fifth of an
 /// AVX2 ResNet-20 training step before).
 TARGET static void input_transform(const geometry *g, const float *src, long first, int count, int rows, float *V) {
@@ -174,9 +187,12 @@ TARGET static void input_transform(const geometry *g, const float *src, long fir
 }
 
 // ---------------------------------------------------------------------------------------------
-// Forward.
+// Forward (and backward data): F(4×4, 3×3), 36 products of C×K per tile of 16 outputs, 4× fewer
+// multiplications than direct convolution. With the interpolation points 0, ±1, ±2 and ∞:
+//   Bᵀ = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0; 0 2 -1 -2 1 0; 0 4 0 -5 0 1]
+//   Aᵀ = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1]
 
-enum { FORWARD_ROWS = 24, MICRO_TILES = 6 };
+enum { FORWARD_ROWS = 12, MICRO_TILES = 6 };
 
 static int max_threads(void) {
     pthread_once(&resolved, resolve);
@@ -194,8 +210,85 @@ static int forward_rows(long tiles, int threads) {
 }
 
 int vision_winograd_worthwhile(int N, int H, int W) {
-    long tiles = (long)N * ((H + 1) / 2) * ((W + 1) / 2);
+    long tiles = (long)N * ((H + 3) / 4) * ((W + 3) / 4);
     return tiles >= 2L * MICRO_TILES * max_threads();
+}
+
+/// Bᵀ d for one column of the 6-row strip from row y0 (zeros outside the image).
+TARGET static inline void column_pass4(const geometry *g, const float *plane, int y0, int x, __m256 t[6]) {
+    const __m256 zero = _mm256_setzero_ps();
+    if (x < 0 || x >= g->W) {
+        for (int a = 0; a < 6; a++) t[a] = zero;
+        return;
+    }
+    __m256 d[6];
+    for (int a = 0; a < 6; a++) {
+        int y = y0 + a;
+        if (y < 0 || y >= g->H) {
+            d[a] = zero;
+            continue;
+        }
+        const float *at = plane + ((long)y * g->W + x) * 8;
+        _mm_prefetch((const char *)(at + 8 * 8), _MM_HINT_T0);  // the tiles two ahead
+        d[a] = _mm256_loadu_ps(at);
+    }
+    const __m256 four = _mm256_set1_ps(4), five = _mm256_set1_ps(5), two = _mm256_set1_ps(2);
+    __m256 a = _mm256_fnmadd_ps(four, d[2], d[4]);  // d4 - 4 d2
+    __m256 b = _mm256_fnmadd_ps(four, d[1], d[3]);  // d3 - 4 d1
+    __m256 c = _mm256_sub_ps(d[4], d[2]);
+    __m256 e = _mm256_mul_ps(two, _mm256_sub_ps(d[3], d[1]));
+    t[0] = _mm256_fmadd_ps(four, d[0], _mm256_fnmadd_ps(five, d[2], d[4]));
+    t[1] = _mm256_add_ps(a, b);
+    t[2] = _mm256_sub_ps(a, b);
+    t[3] = _mm256_add_ps(c, e);
+    t[4] = _mm256_sub_ps(c, e);
+    t[5] = _mm256_fmadd_ps(four, d[1], _mm256_fnmadd_ps(five, d[3], d[5]));
+}
+
+/// Bᵀ applied across a row of 6 vectors, stored to the 6 alphas `step` apart from `out`.
+TARGET static inline void row_pass4(const __m256 r[6], float *out, long step) {
+    const __m256 four = _mm256_set1_ps(4), five = _mm256_set1_ps(5), two = _mm256_set1_ps(2);
+    __m256 a = _mm256_fnmadd_ps(four, r[2], r[4]);
+    __m256 b = _mm256_fnmadd_ps(four, r[1], r[3]);
+    __m256 c = _mm256_sub_ps(r[4], r[2]);
+    __m256 e = _mm256_mul_ps(two, _mm256_sub_ps(r[3], r[1]));
+    _mm256_storeu_ps(out, _mm256_fmadd_ps(four, r[0], _mm256_fnmadd_ps(five, r[2], r[4])));
+    _mm256_storeu_ps(out + step, _mm256_add_ps(a, b));
+    _mm256_storeu_ps(out + 2 * step, _mm256_sub_ps(a, b));
+    _mm256_storeu_ps(out + 3 * step, _mm256_add_ps(c, e));
+    _mm256_storeu_ps(out + 4 * step, _mm256_sub_ps(c, e));
+    _mm256_storeu_ps(out + 5 * step, _mm256_fmadd_ps(four, r[1], _mm256_fnmadd_ps(five, r[3], r[5])));
+}
+
+/// V[alpha][i][c] = (Bᵀ d B)[alpha] for tiles first..first+count-1 (rows i of a block of
+/// `rows`); a tile reuses the two columns its patch shares with its left neighbour's.
+TARGET static void input_transform4(const geometry *g, const float *src, long first, int count, int rows, float *V) {
+    const int blocks = g->C / 8, C = g->C;
+    const long step = (long)rows * C;
+    const long per_image = (long)g->tiles_y * g->tiles_x;
+    for (int cb = 0; cb < blocks; cb++) {
+        __m256 col[6][6];  // col[b][a] = (Bᵀ d)[a][b]
+        for (int i = 0; i < count; i++) {
+            long tile = first + i;
+            int n = (int)(tile / per_image), r = (int)(tile % per_image);
+            int tx = r % g->tiles_x, y0 = (r / g->tiles_x) * 4 - 1, x0 = tx * 4 - 1;
+            const float *plane = src + ((long)n * blocks + cb) * g->H * g->W * 8;
+            if (i > 0 && tx > 0) {
+                for (int a = 0; a < 6; a++) {
+                    col[0][a] = col[4][a];
+                    col[1][a] = col[5][a];
+                }
+                for (int b = 2; b < 6; b++) column_pass4(g, plane, y0, x0 + b, col[b]);
+            } else {
+                for (int b = 0; b < 6; b++) column_pass4(g, plane, y0, x0 + b, col[b]);
+            }
+            float *out = V + (long)i * C + cb * 8;
+            for (int a = 0; a < 6; a++) {
+                __m256 row[6] = {col[0][a], col[1][a], col[2][a], col[3][a], col[4][a], col[5][a]};
+                row_pass4(row, out + (long)a * 6 * step, step);
+            }
+        }
+    }
 }
 
 /// m[t][0..15] = Σ_c v[t][c] · u[c][0..15] for 6 tiles (rows of v `C` apart, of m and u `K` apart).
@@ -235,39 +328,46 @@ TARGET static void micro_6x8(const float *v, const float *u, float *m, int C, in
     _mm256_storeu_ps(m + 3 * K, c3); _mm256_storeu_ps(m + 4 * K, c4); _mm256_storeu_ps(m + 5 * K, c5);
 }
 
+/// Aᵀ applied to 6 vectors: the 4 outputs.
+TARGET static inline void output_pass4(const __m256 m[6], __m256 y[4]) {
+    const __m256 two = _mm256_set1_ps(2), four = _mm256_set1_ps(4), eight = _mm256_set1_ps(8);
+    __m256 p = _mm256_add_ps(m[1], m[2]), q = _mm256_sub_ps(m[1], m[2]);
+    __m256 r = _mm256_add_ps(m[3], m[4]), s = _mm256_sub_ps(m[3], m[4]);
+    y[0] = _mm256_add_ps(_mm256_add_ps(m[0], p), r);
+    y[1] = _mm256_fmadd_ps(two, s, q);
+    y[2] = _mm256_fmadd_ps(four, r, p);
+    y[3] = _mm256_add_ps(_mm256_fmadd_ps(eight, s, q), m[5]);
+}
+
 /// dst tiles = Aᵀ M A (+ bias, + residual, ReLU) for tiles first..first+count-1.
-TARGET static void output_transform(const geometry *g, const float *M, long first, int count, int rows, const float *bias,
-                                    const float *residual, float *dst, int relu) {
+TARGET static void output_transform4(const geometry *g, const float *M, long first, int count, int rows, const float *bias,
+                                     const float *residual, float *dst, int relu) {
     const int blocks = g->K / 8, K = g->K;
     const long step = (long)rows * K;
+    const long per_image = (long)g->tiles_y * g->tiles_x;
     const __m256 zero = _mm256_setzero_ps();
     for (int i = 0; i < count; i++) {
         long tile = first + i;
-        int n = (int)(tile / ((long)g->tiles_y * g->tiles_x));
-        int r = (int)(tile % ((long)g->tiles_y * g->tiles_x));
-        int y0 = (r / g->tiles_x) * 2, x0 = (r % g->tiles_x) * 2;
+        int n = (int)(tile / per_image), r = (int)(tile % per_image);
+        int y0 = (r / g->tiles_x) * 4, x0 = (r % g->tiles_x) * 4;
         for (int kb = 0; kb < blocks; kb++) {
             const float *in = M + (long)i * K + kb * 8;
-            __m256 m[4][4];
-            for (int a = 0; a < 4; a++)
-                for (int b = 0; b < 4; b++) m[a][b] = _mm256_loadu_ps(in + (a * 4 + b) * step);
-            __m256 r0[4], r1[4];  // Aᵀ M
-            for (int b = 0; b < 4; b++) {
-                r0[b] = _mm256_add_ps(_mm256_add_ps(m[0][b], m[1][b]), m[2][b]);
-                r1[b] = _mm256_sub_ps(_mm256_sub_ps(m[1][b], m[2][b]), m[3][b]);
+            __m256 t[4][6];  // Aᵀ M, column by column
+            for (int b = 0; b < 6; b++) {
+                __m256 m[6], y[4];
+                for (int a = 0; a < 6; a++) m[a] = _mm256_loadu_ps(in + (a * 6 + b) * step);
+                output_pass4(m, y);
+                for (int a = 0; a < 4; a++) t[a][b] = y[a];
             }
-            __m256 y[2][2] = {
-                {_mm256_add_ps(_mm256_add_ps(r0[0], r0[1]), r0[2]), _mm256_sub_ps(_mm256_sub_ps(r0[1], r0[2]), r0[3])},
-                {_mm256_add_ps(_mm256_add_ps(r1[0], r1[1]), r1[2]), _mm256_sub_ps(_mm256_sub_ps(r1[1], r1[2]), r1[3])},
-            };
-            __m256 b = bias ? _mm256_loadu_ps(bias + kb * 8) : zero;
+            __m256 bv = bias ? _mm256_loadu_ps(bias + kb * 8) : zero;
             long plane = ((long)n * blocks + kb) * g->H * g->W * 8;
-            for (int a = 0; a < 2; a++) {
-                if (y0 + a >= g->H) continue;
-                for (int c = 0; c < 2; c++) {
-                    if (x0 + c >= g->W) continue;
+            for (int a = 0; a < 4; a++) {
+                if (y0 + a >= g->H) break;
+                __m256 y[4];
+                output_pass4(t[a], y);
+                for (int c = 0; c < 4 && x0 + c < g->W; c++) {
                     long at = plane + ((long)(y0 + a) * g->W + x0 + c) * 8;
-                    __m256 value = _mm256_add_ps(y[a][c], b);
+                    __m256 value = _mm256_add_ps(y[c], bv);
                     if (residual) value = _mm256_add_ps(value, _mm256_loadu_ps(residual + at));
                     if (relu) value = _mm256_max_ps(value, zero);
                     _mm256_storeu_ps(dst + at, value);
@@ -294,8 +394,8 @@ TARGET static void forward_body(void *context) {
     share(blocks, &first, &end);
     if (first >= end) return;
     // Zeroed, so that the rows past a short last block hold finite numbers.
-    float *V = calloc((size_t)16 * rows * g->C, sizeof(float));
-    float *M = malloc((size_t)16 * rows * g->K * sizeof(float));
+    float *V = calloc((size_t)36 * rows * g->C, sizeof(float));
+    float *M = malloc((size_t)36 * rows * g->K * sizeof(float));
     if (!V || !M) {
         free(V);
         free(M);
@@ -305,8 +405,8 @@ TARGET static void forward_body(void *context) {
     for (long block = first; block < end; block++) {
         long tile = block * rows;
         int count = (int)(g->tiles - tile < rows ? g->tiles - tile : rows);
-        input_transform(g, job->src, tile, count, rows, V);
-        for (int alpha = 0; alpha < 16; alpha++) {
+        input_transform4(g, job->src, tile, count, rows, V);
+        for (int alpha = 0; alpha < 36; alpha++) {
             const float *Va = V + (long)alpha * rows * g->C, *Ua = job->u + (long)alpha * g->C * g->K;
             float *Ma = M + (long)alpha * rows * g->K;
             for (int t = 0; t < count; t += MICRO_TILES) {
@@ -315,7 +415,7 @@ TARGET static void forward_body(void *context) {
                 if (k < g->K) micro_6x8(Va + (long)t * g->C, Ua + k, Ma + (long)t * g->K + k, g->C, g->K);
             }
         }
-        output_transform(g, M, tile, count, rows, job->bias, job->residual, job->dst, job->relu);
+        output_transform4(g, M, tile, count, rows, job->bias, job->residual, job->dst, job->relu);
     }
     free(V);
     free(M);
@@ -323,7 +423,7 @@ TARGET static void forward_body(void *context) {
 
 int vision_winograd_forward(const float *src, const float *u, const float *bias, const float *residual, float *dst,
                             int N, int C, int K, int H, int W, int relu) {
-    forward_job job = {make_geometry(N, C, K, H, W), src, u, bias, residual, dst, relu, 0, 0};
+    forward_job job = {make_geometry(N, C, K, H, W, 4), src, u, bias, residual, dst, relu, 0, 0};
     job.rows = forward_rows(job.g.tiles, max_threads());
     run_parallel(forward_body, &job);
     return job.failed ? -1 : 0;
@@ -470,7 +570,7 @@ TARGET static void bias_body(void *context) {
 int vision_winograd_backward_weights(const float *src, const float *diff_dst, float *diff_weights, float *diff_bias,
                                      int N, int C, int K, int H, int W) {
     int threads = max_threads();
-    weights_job job = {make_geometry(N, C, K, H, W), src, diff_dst, NULL, NULL, threads, 0};
+    weights_job job = {make_geometry(N, C, K, H, W, 2), src, diff_dst, NULL, NULL, threads, 0};
     job.partials = malloc(sizeof(float) * 16 * (size_t)K * C * threads);
     if (diff_bias) job.bias_partials = malloc(sizeof(float) * (size_t)K * threads);
     if (!job.partials || (diff_bias && !job.bias_partials)) {

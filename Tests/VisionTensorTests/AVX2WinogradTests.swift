@@ -3,7 +3,7 @@ import Foundation
 import Testing
 @testable import VisionTensor
 
-/// Our Winograd F(2×2, 3×3) (used where oneDNN's effective ISA is AVX2) gives what oneDNN's
+/// Our Winograd (F(4×4, 3×3) forward, F(2×2, 3×3) for the weight gradient; used where oneDNN's effective ISA is AVX2) gives what oneDNN's
 /// direct convolution gives, in all three training passes and in fused inference, on odd and
 /// even map sizes, with and without bias. Forced on, so that it is checked on AVX-512 machines.
 @Suite(.enabled(if: vision_winograd_supported() != 0, "needs a CPU with AVX2 and FMA"))
@@ -11,6 +11,10 @@ struct AVX2WinogradTests {
     static func values(_ count: Int, _ phase: Double) -> [Float] {
         (0..<count).map { Float(sin(Double($0) * 0.731 + phase)) }
     }
+
+    /// F(4×4, 3×3) in fp32 differs from direct convolution by rounding, about 1e-5 of the
+    /// values' scale (as oneDNN's own F(4×4, 3×3) does).
+    static let tolerance: Float = 5e-5
 
     /// Largest difference relative to the reference's largest magnitude.
     static func relativeError(_ a: [Float], _ b: [Float]) -> Float {
@@ -37,21 +41,21 @@ struct AVX2WinogradTests {
         }
     }
 
-    @Test(arguments: [(2, 16, 16, 8, 8, false), (3, 32, 24, 9, 7, true), (2, 16, 64, 11, 10, false), (2, 64, 32, 16, 16, true)])
+    @Test(arguments: [(2, 16, 16, 16, 16, false), (4, 32, 24, 13, 11, true), (3, 16, 64, 11, 10, false), (2, 64, 32, 16, 16, true)])
     func trainingMatchesDirect(_ batch: Int, _ inputs: Int, _ outputs: Int, _ height: Int, _ width: Int, _ bias: Bool) throws {
         let expected = try Self.train(false, batch: batch, inputs: inputs, outputs: outputs, height: height, width: width, bias: bias)
         let got = try Self.train(true, batch: batch, inputs: inputs, outputs: outputs, height: height, width: width, bias: bias)
-        #expect(Self.relativeError(got.output, expected.output) < 1e-5)
-        #expect(Self.relativeError(got.gradInput, expected.gradInput) < 1e-5)
-        #expect(Self.relativeError(got.gradWeight, expected.gradWeight) < 1e-5)
-        if let expectedBias = expected.gradBias { #expect(Self.relativeError(try #require(got.gradBias), expectedBias) < 1e-5) }
+        #expect(Self.relativeError(got.output, expected.output) < Self.tolerance)
+        #expect(Self.relativeError(got.gradInput, expected.gradInput) < Self.tolerance)
+        #expect(Self.relativeError(got.gradWeight, expected.gradWeight) < Self.tolerance)
+        if let expectedBias = expected.gradBias { #expect(Self.relativeError(try #require(got.gradBias), expectedBias) < Self.tolerance) }
     }
 
     /// Inference with bias, a residual and ReLU fused, as folded ResNet blocks run it; a plan
     /// replays it.
     @Test(arguments: [(false, false), (true, true), (false, true)])
     func fusedInferenceMatchesDirect(_ residual: Bool, _ relu: Bool) throws {
-        let shape = [2, 32, 10, 10]
+        let shape = [3, 32, 12, 12]
         func run(_ winograd: Bool) throws -> [Float] {
             try AVX2Winograd.$forced.withValue(winograd) {
                 try GradientMode.withoutGradients {
@@ -59,12 +63,16 @@ struct AVX2WinogradTests {
                     let w = try Tensor(Self.values(32 * 32 * 9, 1).map { $0 * 0.1 }, shape: [32, 32, 3, 3])
                     let b = try Tensor(Self.values(32, 2), shape: [32])
                     let extra = residual ? try Tensor(Self.values(shape.reduce(1, *), 4), shape: shape) : nil
+                    if winograd {
+                        #expect(AVX2Winograd.applies(try ConvolutionGeometry.checked(
+                            x, weight: w, bias: b, stride: (1, 1), padding: (1, 1), dilation: (1, 1), groups: 1)))
+                    }
                     return try fusedConvolutionForInference(x, weight: w, bias: b, padding: (1, 1), adding: extra, relu: relu).scalars
                 }
             }
         }
         let expected = try run(false), got = try run(true)
-        #expect(Self.relativeError(got, expected) < 1e-5)
+        #expect(Self.relativeError(got, expected) < Self.tolerance)
         if relu { #expect(got.contains(0) && got.allSatisfy { $0 >= 0 }) }
     }
 
@@ -80,6 +88,8 @@ struct AVX2WinogradTests {
             #expect(!AVX2Winograd.applies(geometry(16, 32, stride: 2)))
             #expect(!AVX2Winograd.applies(geometry(12, 16)))
             #expect(!AVX2Winograd.applies(geometry(8, 16)))
+            #expect(AVX2Winograd.applies(geometry(128, 128)))
+            #expect(!AVX2Winograd.applies(geometry(128, 256)))
             #expect(!AVX2Winograd.applies(geometry(16, 16, padding: 0)))
             #expect(!AVX2Winograd.applies(geometry(16, 16, padding: 0, kernel: 1)))
             #expect(!AVX2Winograd.applies(geometry(16, 16, batch: 1, size: 4)))  // 4 tiles: too few to share out

@@ -1,7 +1,8 @@
 #ifndef VISION_WINOGRAD_H
 #define VISION_WINOGRAD_H
 
-/// Winograd F(2×2, 3×3) convolution for CPUs with AVX2 and FMA, where oneDNN 2.6 has none:
+/// Winograd convolution for CPUs with AVX2 and FMA, where oneDNN 2.6 has none: F(4×4, 3×3) for
+/// the forward and backward-data passes, F(2×2, 3×3) for the weight gradient;
 /// 3×3 kernels, stride 1, padding 1, activations in nChw8c (oneDNN's AVX2 layout: [N][C/8][H][W][8]),
 /// C and K multiples of 8. Each thread transforms a block of tiles, multiplies and transforms
 /// back while the block is in its cache; threads come from the OpenMP team oneDNN uses.
@@ -9,10 +10,10 @@
 /// 1 when this CPU can run these kernels (AVX2 and FMA).
 int vision_winograd_supported(void);
 
-/// 1 when an N×H×W map has enough 2×2 tiles to keep every thread busy.
+/// 1 when an N×H×W map has enough 4×4 tiles to keep every thread busy.
 int vision_winograd_worthwhile(int N, int H, int W);
 
-/// Floats of transformed weights: 16·C·K.
+/// Floats of transformed weights: 36·C·K.
 long vision_winograd_weights_count(int input_channels, int output_channels);
 
 /// Transforms OIHW weights w [K][C][3][3] for `vision_winograd_forward` with C input and K output

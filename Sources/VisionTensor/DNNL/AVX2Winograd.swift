@@ -2,26 +2,26 @@ import CDNNL
 import CWinograd
 import Foundation
 
-/// Winograd F(2×2, 3×3) convolution of our own (`Sources/CWinograd`) where oneDNN 2.6 has none:
-/// on CPUs (or under `ONEDNN_MAX_CPU_ISA`) below AVX-512, for 3×3 stride-1 padding-1
-/// convolutions whose channels fill 8-lane blocks, in inference and in all three training
-/// passes. It does 2.25× fewer multiplications than direct convolution; activations stay in
-/// nChw8c, the layout oneDNN's AVX2 kernels use around it. With AVX-512 it serves one-image
-/// inference, where oneDNN's F(4×4, 3×3) was no faster (0.37 ms for ResNet-20 either way) but
-/// keeps weights 4× their size (1.6 MB more peak memory for `vision infer` of one image).
-/// `VISION_WINOGRAD=0` turns it off (with oneDNN's own Winograd); `VISION_WINOGRAD=avx2` uses it
-/// wherever it applies, on any CPU that has AVX2.
+/// Winograd convolution of our own (`Sources/CWinograd`: F(4×4, 3×3) forward and backward-data,
+/// F(2×2, 3×3) for the weight gradient) for 3×3 stride-1 padding-1 convolutions whose channels
+/// fill 8-lane blocks, on activations in nChw8c, the layout oneDNN's AVX2 kernels use around it.
+/// Where oneDNN runs AVX2 code (oneDNN 2.6 has no Winograd for AVX2) it serves inference and
+/// all three training passes. Where oneDNN runs AVX-512 code it serves inference only: there
+/// ResNet-20 at batch 64 ran 4,135–4,330 images/s with it against 3,038–3,198 with oneDNN's
+/// AVX-512 Winograd (whose weights also take 4× their size), while training was faster with
+/// oneDNN's kernels (834–862 against 793). `VISION_WINOGRAD=0` turns it off (with oneDNN's
+/// Winograd); `VISION_WINOGRAD=avx2` uses it wherever it applies, on any CPU with AVX2.
 enum AVX2Winograd {
-    /// Where it runs: "everywhere" (oneDNN runs AVX2 code, or `VISION_WINOGRAD=avx2`), "one
-    /// image" (oneDNN runs AVX-512 code) or "never" (turned off, or no AVX2 and FMA).
-    enum Scope { case everywhere, oneImage, never }
+    /// Where it runs: "everywhere" (oneDNN runs AVX2 code, or `VISION_WINOGRAD=avx2`),
+    /// "inference" (oneDNN runs AVX-512 code) or "never" (turned off, or no AVX2 and FMA).
+    enum Scope { case everywhere, inference, never }
 
     static let scope: Scope = {
         guard DNNLConvolution.winogradEnabled, vision_winograd_supported() != 0 else { return .never }
         if ProcessInfo.processInfo.environment["VISION_WINOGRAD"] == "avx2" { return .everywhere }
         let isa = dnnl_get_effective_cpu_isa()
         if isa == dnnl_cpu_isa_avx2 || isa == dnnl_cpu_isa_avx2_vnni { return .everywhere }
-        return CPUFeatures.effectiveISA.hasPrefix("avx512") ? .oneImage : .never
+        return CPUFeatures.effectiveISA.hasPrefix("avx512") ? .inference : .never
     }()
 
     /// Tests force it on (to check it on an AVX-512 machine) or off (for oneDNN's answer).
@@ -31,14 +31,21 @@ enum AVX2Winograd {
         if let forced { return forced }
         switch scope {
         case .everywhere: return true
-        case .oneImage: return g.batch == 1 && !GradientMode.isEnabled
+        case .inference: return !GradientMode.isEnabled
         case .never: return false
         }
     }
 
-    /// Layers narrower than this stay with oneDNN's direct kernels. Maps with too few 2×2
+    /// Layers narrower than this stay with oneDNN's direct kernels. Maps with too few 4×4
     /// tiles to give each thread two blocks do too (at batch 1 the 8×8 maps ran slower).
     static let minimumChannels = 16
+
+    /// Wider layers stay with oneDNN too, for now: the kernels do not block the channel sums
+    /// for the cache, so a 512×512 layer streams its 36 MB of transformed weights for every
+    /// block of tiles. ResNet-18 at 224×224, AVX2, against oneDNN alone: with every layer,
+    /// training 2× slower and inference 17% slower; up to 64 channels +13% and +19%; up to 128
+    /// +15% and +30%; up to 256 training slower again.
+    static let maximumChannels = 128
 
     static func applies(_ g: ConvolutionGeometry) -> Bool {
         guard inScope(g) else { return false }
@@ -46,6 +53,7 @@ enum AVX2Winograd {
             && g.paddingHeight == 1 && g.paddingWidth == 1 && g.dilationHeight == 1 && g.dilationWidth == 1 && g.groups == 1
             && g.inputChannels % 8 == 0 && g.outputChannels % 8 == 0
             && g.inputChannels >= minimumChannels && g.outputChannels >= minimumChannels
+            && g.inputChannels <= maximumChannels && g.outputChannels <= maximumChannels
             && vision_winograd_worthwhile(Int32(g.batch), Int32(g.inputHeight), Int32(g.inputWidth)) != 0
     }
 

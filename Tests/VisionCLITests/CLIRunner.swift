@@ -39,12 +39,33 @@ enum CLI {
         try process.run()
         if let input { inputPipe.fileHandleForWriting.write(Data(input.utf8)) }
         try inputPipe.fileHandleForWriting.close()
-        // Read both pipes to the end before waiting, so a large output cannot block the child.
+        // Both pipes drain at once, before waiting: a child that fills one pipe (64 KB) while
+        // this side waits on the other would block forever.
+        let errData = DrainedPipe(error)
         let outData = output.fileHandleForReading.readDataToEndOfFile()
-        let errData = error.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return CLIResult(
             status: process.terminationStatus, standardOutput: String(decoding: outData, as: UTF8.self),
-            standardError: String(decoding: errData, as: UTF8.self))
+            standardError: String(decoding: errData.wait(), as: UTF8.self))
+    }
+}
+
+/// A pipe read to its end on a thread of its own.
+final class DrainedPipe: @unchecked Sendable {
+    private var data = Data()
+    private let done = DispatchGroup()
+
+    init(_ pipe: Pipe) {
+        let handle = pipe.fileHandleForReading
+        done.enter()
+        Thread.detachNewThread { [self] in
+            data = handle.readDataToEndOfFile()
+            done.leave()
+        }
+    }
+
+    func wait() -> Data {
+        done.wait()
+        return data
     }
 }

@@ -142,22 +142,25 @@ import VisionTestSupport
         let body = try Self.image(3)
         // The first request waits up to 10 s (the longest delay allowed) for a batch to fill.
         let slow = try ServerProcess([Self.model, "--max-delay-ms", "10000", "--max-inflight", "1", "--timeout", "60s"])
-        async let waiting = slow.request("/v1/models/best/predict", method: "POST", body: body)
-        var polls = 0, queued = false
-        while polls < 3000, !queued {
-            queued = try await slow.request("/metrics").text.contains(#"vision_queue_depth{model="best"} 1"#)
-            if !queued { try await Task.sleep(for: .milliseconds(20)) }
-            polls += 1
+        // On threads of their own: the second request must arrive inside the first one's 10 s.
+        let waiting = OwnThread { try slow.blockingRequest("/v1/models/best/predict", method: "POST", body: body) }
+        let overloading = OwnThread { () throws -> ServerProcess.Answer? in
+            for _ in 0..<3000 {
+                if try slow.blockingRequest("/metrics").text.contains(#"vision_queue_depth{model="best"} 1"#) {
+                    return try slow.blockingRequest("/v1/models/best/predict", method: "POST", body: body)
+                }
+                usleep(20_000)
+            }
+            return nil
         }
-        #expect(queued, "the first request was never seen waiting in the queue")
-        let overloaded = try await slow.request("/v1/models/best/predict", method: "POST", body: body)
+        let overloaded = try #require(try await overloading.value, "the first request was never seen waiting in the queue")
         #expect(overloaded.status == 503, "\(overloaded.text)")
         #expect(overloaded.headers["retry-after"] == "1", "\(overloaded.headers)")
         // SIGTERM while the first request waits for its batch: it is still answered (at once,
         // since shutdown starts waiting batches; not timed here: beside the suites that block the
         // test runner's threads on child processes, this task itself resumes seconds late).
         let stopping = Task.detached { slow.terminate() }
-        let first = try await waiting
+        let first = try await waiting.value
         #expect(first.status == 200, "\(first.text)")
         #expect(await stopping.value == 0)
 

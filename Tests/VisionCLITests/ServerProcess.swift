@@ -50,17 +50,37 @@ final class ServerProcess: @unchecked Sendable {
         self.port = port
     }
 
-    func request(_ path: String, method: String = "GET", body: Data? = nil, headers: [String: String] = [:]) async throws -> Answer {
+    private func makeRequest(_ path: String, method: String, body: Data?, headers: [String: String]) -> URLRequest {
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
         request.httpMethod = method
         request.httpBody = body
         request.timeoutInterval = 30
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        let (data, response) = try await URLSession.shared.data(for: request)
+        return request
+    }
+
+    private static func answer(_ data: Data, _ response: URLResponse?) -> Answer {
         let http = response as? HTTPURLResponse
         var fields: [String: String] = [:]
         for (name, value) in http?.allHeaderFields ?? [:] { fields["\(name)".lowercased()] = "\(value)" }
         return Answer(status: http?.statusCode ?? 0, body: data, headers: fields)
+    }
+
+    func request(_ path: String, method: String = "GET", body: Data? = nil, headers: [String: String] = [:]) async throws -> Answer {
+        let (data, response) = try await URLSession.shared.data(for: makeRequest(path, method: method, body: body, headers: headers))
+        return Self.answer(data, response)
+    }
+
+    /// The same request, blocking the calling thread (one of the test's own, see `OwnThread`).
+    func blockingRequest(_ path: String, method: String = "GET", body: Data? = nil) throws -> Answer {
+        final class Outcome: @unchecked Sendable { var value: Result<Answer, Error> = .failure(CLIError("no answer")) }
+        let outcome = Outcome(), done = DispatchSemaphore(value: 0)
+        URLSession.shared.dataTask(with: makeRequest(path, method: method, body: body, headers: [:])) { data, response, error in
+            outcome.value = error.map { .failure($0) } ?? .success(Self.answer(data ?? Data(), response))
+            done.signal()
+        }.resume()
+        done.wait()
+        return try outcome.value.get()
     }
 
     /// SIGTERM, then the exit status.
@@ -85,4 +105,42 @@ final class ServerProcess: @unchecked Sendable {
 struct CLIError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+/// Work started at once on a thread of its own, awaited later. For timing-sensitive steps: the
+/// test runner's few cooperative threads can be held for seconds by suites that wait on child
+/// processes, and a task waiting for one of them can miss a window (a request queued for 10 s).
+final class OwnThread<T: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var result: Result<T, Error>?
+    private var waiter: CheckedContinuation<T, Error>?
+
+    init(_ body: @escaping @Sendable () throws -> T) {
+        Thread.detachNewThread { [self] in
+            let outcome = Result { try body() }
+            lock.lock()
+            if let waiter {
+                lock.unlock()
+                waiter.resume(with: outcome)
+            } else {
+                result = outcome
+                lock.unlock()
+            }
+        }
+    }
+
+    var value: T {
+        get async throws {
+            try await withCheckedThrowingContinuation { continuation in
+                lock.lock()
+                if let result {
+                    lock.unlock()
+                    continuation.resume(with: result)
+                } else {
+                    waiter = continuation
+                    lock.unlock()
+                }
+            }
+        }
+    }
 }

@@ -116,31 +116,21 @@ final class OwnThread<T: Sendable>: @unchecked Sendable {
     private var waiter: CheckedContinuation<T, Error>?
 
     init(_ body: @escaping @Sendable () throws -> T) {
-        Thread.detachNewThread { [self] in
-            let outcome = Result { try body() }
-            lock.lock()
-            if let waiter {
-                lock.unlock()
-                waiter.resume(with: outcome)
-            } else {
-                result = outcome
-                lock.unlock()
-            }
-        }
+        Thread.detachNewThread { [self] in meet(result: Result { try body() }) }
     }
 
     var value: T {
-        get async throws {
-            try await withCheckedThrowingContinuation { continuation in
-                lock.lock()
-                if let result {
-                    lock.unlock()
-                    continuation.resume(with: result)
-                } else {
-                    waiter = continuation
-                    lock.unlock()
-                }
-            }
-        }
+        get async throws { try await withCheckedThrowingContinuation { meet(waiter: $0) } }
+    }
+
+    /// Whichever of the result and its waiter comes second resumes the waiter.
+    private func meet(result: Result<T, Error>? = nil, waiter: CheckedContinuation<T, Error>? = nil) {
+        lock.lock()
+        if let result { self.result = result }
+        if let waiter { self.waiter = waiter }
+        let ready = self.result.flatMap { outcome in self.waiter.map { (outcome, $0) } }
+        if ready != nil { self.waiter = nil }
+        lock.unlock()
+        if let ready { ready.1.resume(with: ready.0) }
     }
 }

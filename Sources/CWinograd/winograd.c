@@ -74,21 +74,33 @@ long vision_winograd_weights_count(int input_channels, int output_channels) {
 // for each kernel, stored u[alpha][input channel][output channel].
 
 /// G applied to 3 values: the 6 of the interpolation at 0, ±1, ±2 and ∞.
-static void kernel_pass(const float g[3], float out[6]) {
-    out[0] = g[0] / 4;
-    out[1] = -(g[0] + g[1] + g[2]) / 6;
-    out[2] = -(g[0] - g[1] + g[2]) / 6;
-    out[3] = g[0] / 24 + g[1] / 12 + g[2] / 6;
-    out[4] = g[0] / 24 - g[1] / 12 + g[2] / 6;
+static inline void kernel_pass(const float g[3], float out[6]) {
+    const float sixth = 1.0f / 6, twelfth = 1.0f / 12, twentyfourth = 1.0f / 24;
+    out[0] = 0.25f * g[0];
+    out[1] = -sixth * (g[0] + g[1] + g[2]);
+    out[2] = -sixth * (g[0] - g[1] + g[2]);
+    out[3] = twentyfourth * g[0] + twelfth * g[1] + sixth * g[2];
+    out[4] = twentyfourth * g[0] - twelfth * g[1] + sixth * g[2];
     out[5] = g[2];
 }
 
-void vision_winograd_transform_weights(const float *w, int K, int C, int flip, float *u) {
+typedef struct {
+    const float *w;
+    float *u;
+    int K, C, flip;
+} weights_transform_job;
+
+/// This thread's output channels k of the transform (training transforms every step).
+static void transform_weights_body(void *context) {
+    const weights_transform_job *job = context;
+    const int K = job->K, C = job->C, flip = job->flip;
     // Forward: inputs C, outputs K. Backward data: inputs K (dL/dy), outputs C, kernel turned 180°.
-    int inputs = flip ? K : C, outputs = flip ? C : K;
-    for (int k = 0; k < K; k++) {
+    const int inputs = flip ? K : C, outputs = flip ? C : K;
+    long first, end;
+    share(K, &first, &end);
+    for (long k = first; k < end; k++) {
         for (int c = 0; c < C; c++) {
-            const float *kernel = w + ((long)k * C + c) * 9;
+            const float *kernel = job->w + (k * C + c) * 9;
             float g[3][3];
             for (int i = 0; i < 3; i++)
                 for (int j = 0; j < 3; j++) g[i][j] = flip ? kernel[(2 - i) * 3 + (2 - j)] : kernel[i * 3 + j];
@@ -98,14 +110,19 @@ void vision_winograd_transform_weights(const float *w, int K, int C, int flip, f
                 kernel_pass(column, out);
                 for (int i = 0; i < 6; i++) t[i][j] = out[i];
             }
-            int input = flip ? k : c, output = flip ? c : k;
+            long input = flip ? k : c, output = flip ? c : k;
             for (int i = 0; i < 6; i++) {
                 float row[6];
                 kernel_pass(t[i], row);
-                for (int j = 0; j < 6; j++) u[((long)(i * 6 + j) * inputs + input) * outputs + output] = row[j];
+                for (int j = 0; j < 6; j++) job->u[((long)(i * 6 + j) * inputs + input) * outputs + output] = row[j];
             }
         }
     }
+}
+
+void vision_winograd_transform_weights(const float *w, int K, int C, int flip, float *u) {
+    weights_transform_job job = {w, u, K, C, flip};
+    run_parallel(transform_weights_body, &job);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 // F(m×m, 3×3) (Lavin & Gray, 2015), for each (m+2)² input patch d (stride m) and kernel g:
 //   y = Aᵀ [ (G g Gᵀ) ⊙ (Bᵀ d B) ] A,
 // summed over input channels, so each of the (m+2)² transformed positions is a C×K matrix
-// product. m = 4 in the forward and backward-data passes, m = 2 for the weight gradient.
+// product; m = 4 here (F(4×4, 3×3)) in all three passes.
 // Vectors run over 8 channels, the nChw8c block, so every transform is plain vector adds.
 #define _GNU_SOURCE
 #include "vision_winograd.h"
@@ -139,68 +139,6 @@ static geometry make_geometry(int N, int C, int K, int H, int W, int size) {
     geometry g = {N, C, K, H, W, size, (H + size - 1) / size, (W + size - 1) / size, 0};
     g.tiles = (long)N * g.tiles_y * g.tiles_x;
     return g;
-}
-
-/// Bᵀ d for one column of the 4-row strip from row y0: t[a] for rows a (zeros outside the image).
-TARGET static inline void column_pass(const geometry *g, const float *plane, int y0, int x, __m256 t[4]) {
-    const __m256 zero = _mm256_setzero_ps();
-    if (x < 0 || x >= g->W) {
-        t[0] = t[1] = t[2] = t[3] = zero;
-        return;
-    }
-    __m256 d[4];
-    for (int a = 0; a < 4; a++) {
-        int y = y0 + a;
-        if (y < 0 || y >= g->H) {
-            d[a] = zero;
-            continue;
-        }
-        const float *at = plane + ((long)y * g->W + x) * 8;
-        // The loads here waited on memory (activations larger than the cache): fetch the
-        // columns of the tiles four ahead now.
-        _mm_prefetch((const char *)(at + 8 * 8), _MM_HINT_T0);
-        d[a] = _mm256_loadu_ps(at);
-    }
-    t[0] = _mm256_sub_ps(d[0], d[2]);
-    t[1] = _mm256_add_ps(d[1], d[2]);
-    t[2] = _mm256_sub_ps(d[2], d[1]);
-    t[3] = _mm256_sub_ps(d[1], d[3]);
-}
-
-/// F(2×2, 3×3), for the weight gradient: V[alpha][i][c] = (Bᵀ d B)[alpha] for tiles
-/// first..first+count-1 (rows i of a block of `rows`). A tile's patch shares two columns with its left neighbour's: their column pass is reused,
-/// which halves the loads and the first pass's arithmetic (this transform was a fifth of an
-/// AVX2 ResNet-20 training step before).
-TARGET static void input_transform(const geometry *g, const float *src, long first, int count, int rows, float *V) {
-    const int blocks = g->C / 8, C = g->C;
-    const long step = (long)rows * C;  // from one alpha to the next
-    const long per_image = (long)g->tiles_y * g->tiles_x;
-    for (int cb = 0; cb < blocks; cb++) {
-        __m256 col[4][4];  // col[b][a] = (Bᵀ d)[a][b]
-        for (int i = 0; i < count; i++) {
-            long tile = first + i;
-            int n = (int)(tile / per_image), r = (int)(tile % per_image);
-            int tx = r % g->tiles_x, y0 = (r / g->tiles_x) * 2 - 1, x0 = tx * 2 - 1;
-            const float *plane = src + ((long)n * blocks + cb) * g->H * g->W * 8;
-            if (i > 0 && tx > 0) {  // the previous tile is the left neighbour
-                for (int a = 0; a < 4; a++) {
-                    col[0][a] = col[2][a];
-                    col[1][a] = col[3][a];
-                }
-                column_pass(g, plane, y0, x0 + 2, col[2]);
-                column_pass(g, plane, y0, x0 + 3, col[3]);
-            } else {
-                for (int b = 0; b < 4; b++) column_pass(g, plane, y0, x0 + b, col[b]);
-            }
-            float *out = V + (long)i * C + cb * 8;
-            for (int a = 0; a < 4; a++) {
-                _mm256_storeu_ps(out + (a * 4 + 0) * step, _mm256_sub_ps(col[0][a], col[2][a]));
-                _mm256_storeu_ps(out + (a * 4 + 1) * step, _mm256_add_ps(col[1][a], col[2][a]));
-                _mm256_storeu_ps(out + (a * 4 + 2) * step, _mm256_sub_ps(col[2][a], col[1][a]));
-                _mm256_storeu_ps(out + (a * 4 + 3) * step, _mm256_sub_ps(col[1][a], col[3][a]));
-            }
-        }
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -447,40 +385,49 @@ int vision_winograd_forward(const float *src, const float *u, const float *bias,
 }
 
 // ---------------------------------------------------------------------------------------------
-// Backward weights: dU[alpha][k][c] = Σ_tiles (A dY Aᵀ)[alpha][k] · (Bᵀ d B)[alpha][c], then
-// dL/dg = Gᵀ dU G. Each thread sums its tiles into its own dU; the partial sums are added after.
+// Backward weights, F(4×4, 3×3) too: dU[alpha][k][c] = Σ_tiles (A dY Aᵀ)[alpha][k] · (Bᵀ d B)[alpha][c],
+// then dL/dg = Gᵀ dU G. Each thread sums its tiles into its own dU; the partial sums are added after.
 
-enum { WEIGHT_ROWS = 48 };
+enum { WEIGHT_ROWS = 24 };
+
+/// A applied to 4 vectors (the transpose of the output pass): the 6 values.
+TARGET static inline void gradient_pass4(const __m256 y[4], __m256 e[6]) {
+    const __m256 two = _mm256_set1_ps(2), four = _mm256_set1_ps(4), eight = _mm256_set1_ps(8);
+    __m256 p = _mm256_add_ps(y[0], _mm256_mul_ps(four, y[2])), q = _mm256_fmadd_ps(eight, y[3], _mm256_mul_ps(two, y[1]));
+    __m256 s = _mm256_add_ps(y[0], y[2]), d = _mm256_add_ps(y[1], y[3]);
+    e[0] = y[0];
+    e[1] = _mm256_add_ps(s, d);
+    e[2] = _mm256_sub_ps(s, d);
+    e[3] = _mm256_add_ps(p, q);
+    e[4] = _mm256_sub_ps(p, q);
+    e[5] = y[3];
+}
 
 /// E[alpha][i][k] = (A dY Aᵀ)[alpha] for tiles first..first+count-1 (dY zero outside the image).
-TARGET static void gradient_transform(const geometry *g, const float *diff_dst, long first, int count, int rows, float *E) {
+TARGET static void gradient_transform4(const geometry *g, const float *diff_dst, long first, int count, int rows, float *E) {
     const int blocks = g->K / 8, K = g->K;
     const long step = (long)rows * K;
+    const long per_image = (long)g->tiles_y * g->tiles_x;
     const __m256 zero = _mm256_setzero_ps();
     for (int i = 0; i < count; i++) {
         long tile = first + i;
-        int n = (int)(tile / ((long)g->tiles_y * g->tiles_x));
-        int r = (int)(tile % ((long)g->tiles_y * g->tiles_x));
-        int y0 = (r / g->tiles_x) * 2, x0 = (r % g->tiles_x) * 2;
+        int n = (int)(tile / per_image), r = (int)(tile % per_image);
+        int y0 = (r / g->tiles_x) * 4, x0 = (r % g->tiles_x) * 4;
         for (int kb = 0; kb < blocks; kb++) {
             const float *plane = diff_dst + ((long)n * blocks + kb) * g->H * g->W * 8;
-            __m256 d[2][2];
-            for (int a = 0; a < 2; a++)
-                for (int b = 0; b < 2; b++)
-                    d[a][b] = y0 + a < g->H && x0 + b < g->W ? _mm256_loadu_ps(plane + ((long)(y0 + a) * g->W + x0 + b) * 8) : zero;
-            __m256 e[4][2];  // A dY
-            for (int b = 0; b < 2; b++) {
-                e[0][b] = d[0][b];
-                e[1][b] = _mm256_add_ps(d[0][b], d[1][b]);
-                e[2][b] = _mm256_sub_ps(d[0][b], d[1][b]);
-                e[3][b] = _mm256_sub_ps(zero, d[1][b]);
+            __m256 t[6][4];  // A dY, column by column
+            for (int b = 0; b < 4; b++) {
+                __m256 y[4], e[6];
+                for (int a = 0; a < 4; a++)
+                    y[a] = y0 + a < g->H && x0 + b < g->W ? _mm256_loadu_ps(plane + ((long)(y0 + a) * g->W + x0 + b) * 8) : zero;
+                gradient_pass4(y, e);
+                for (int a = 0; a < 6; a++) t[a][b] = e[a];
             }
             float *out = E + (long)i * K + kb * 8;
-            for (int a = 0; a < 4; a++) {
-                _mm256_storeu_ps(out + (a * 4 + 0) * step, e[a][0]);
-                _mm256_storeu_ps(out + (a * 4 + 1) * step, _mm256_add_ps(e[a][0], e[a][1]));
-                _mm256_storeu_ps(out + (a * 4 + 2) * step, _mm256_sub_ps(e[a][0], e[a][1]));
-                _mm256_storeu_ps(out + (a * 4 + 3) * step, _mm256_sub_ps(zero, e[a][1]));
+            for (int a = 0; a < 6; a++) {
+                __m256 e[6];
+                gradient_pass4(t[a], e);
+                for (int b = 0; b < 6; b++) _mm256_storeu_ps(out + (a * 6 + b) * step, e[b]);
             }
         }
     }
@@ -522,7 +469,7 @@ TARGET static void weight_micro_4x8(const float *e, const float *v, float *du, i
 typedef struct {
     geometry g;
     const float *src, *diff_dst;
-    float *partials;  // [threads][16][K][C]
+    float *partials;  // [threads][36][K][C]
     float *bias_partials;  // [threads][K], or NULL
     int threads;
     int failed;
@@ -536,10 +483,10 @@ TARGET static void weights_body(void *context) {
     if (index >= job->threads) return;  // more threads than planned: their share stays empty
     long blocks = (g->tiles + rows - 1) / rows, first, end;
     share(blocks, &first, &end);
-    float *dU = job->partials + (long)index * 16 * K * C;  // zeroed by the caller
+    float *dU = job->partials + (long)index * 36 * K * C;  // zeroed by the caller
     if (first >= end) return;
-    float *V = malloc((size_t)16 * rows * C * sizeof(float));
-    float *E = malloc((size_t)16 * rows * K * sizeof(float));
+    float *V = malloc((size_t)36 * rows * C * sizeof(float));
+    float *E = malloc((size_t)36 * rows * K * sizeof(float));
     if (!V || !E) {
         free(V);
         free(E);
@@ -549,9 +496,9 @@ TARGET static void weights_body(void *context) {
     for (long block = first; block < end; block++) {
         long tile = block * rows;
         int count = (int)(g->tiles - tile < rows ? g->tiles - tile : rows);
-        input_transform(g, job->src, tile, count, rows, V);
-        gradient_transform(g, job->diff_dst, tile, count, rows, E);
-        for (int alpha = 0; alpha < 16; alpha++) {
+        input_transform4(g, job->src, tile, count, rows, V);
+        gradient_transform4(g, job->diff_dst, tile, count, rows, E);
+        for (int alpha = 0; alpha < 36; alpha++) {
             const float *Va = V + (long)alpha * rows * C, *Ea = E + (long)alpha * rows * K;
             float *dUa = dU + (long)alpha * K * C;
             for (int k = 0; k < K; k += 4) {
@@ -584,49 +531,66 @@ TARGET static void bias_body(void *context) {
     }
 }
 
+/// Gᵀ applied to 6 values: the 3 of the kernel's gradient.
+static inline void kernel_gradient_pass(const float u[6], float out[3]) {
+    const float sixth = 1.0f / 6, twelfth = 1.0f / 12, twentyfourth = 1.0f / 24;
+    out[0] = 0.25f * u[0] - sixth * (u[1] + u[2]) + twentyfourth * (u[3] + u[4]);
+    out[1] = sixth * (u[2] - u[1]) + twelfth * (u[3] - u[4]);
+    out[2] = sixth * (u[3] + u[4] - u[1] - u[2]) + u[5];
+}
+
+typedef struct {
+    const weights_job *job;
+    float *diff_weights;
+} weights_finish_job;
+
+/// dL/dg = Gᵀ (Σ partials) G for this thread's output channels.
+static void weights_finish_body(void *context) {
+    const weights_finish_job *finish = context;
+    const weights_job *job = finish->job;
+    const int K = job->g.K, C = job->g.C, threads = job->threads;
+    long first, end;
+    share(K, &first, &end);
+    for (long k = first; k < end; k++) {
+        for (int c = 0; c < C; c++) {
+            float du[6][6];
+            for (int alpha = 0; alpha < 36; alpha++) {
+                float total = 0;
+                for (int t = 0; t < threads; t++) total += job->partials[(((long)t * 36 + alpha) * K + k) * C + c];
+                du[alpha / 6][alpha % 6] = total;
+            }
+            float t[3][6];  // Gᵀ dU, column by column
+            for (int j = 0; j < 6; j++) {
+                float column[6] = {du[0][j], du[1][j], du[2][j], du[3][j], du[4][j], du[5][j]}, out[3];
+                kernel_gradient_pass(column, out);
+                for (int p = 0; p < 3; p++) t[p][j] = out[p];
+            }
+            float *out = finish->diff_weights + (k * C + c) * 9;
+            for (int p = 0; p < 3; p++) kernel_gradient_pass(t[p], out + p * 3);
+        }
+    }
+}
+
 int vision_winograd_backward_weights(const float *src, const float *diff_dst, float *diff_weights, float *diff_bias,
                                      int N, int C, int K, int H, int W) {
     int threads = max_threads();
-    weights_job job = {make_geometry(N, C, K, H, W, 2), src, diff_dst, NULL, NULL, threads, 0};
-    job.partials = malloc(sizeof(float) * 16 * (size_t)K * C * threads);
-    if (diff_bias) job.bias_partials = malloc(sizeof(float) * (size_t)K * threads);
+    weights_job job = {make_geometry(N, C, K, H, W, 4), src, diff_dst, NULL, NULL, threads, 0};
+    const size_t partial = (size_t)36 * K * C;
+    job.partials = calloc(partial * threads, sizeof(float));
+    if (diff_bias) job.bias_partials = calloc((size_t)K * threads, sizeof(float));
     if (!job.partials || (diff_bias && !job.bias_partials)) {
-        job.failed = 1;
-    } else {
-        for (int t = 0; t < threads; t++) {
-            memset(job.partials + (long)t * 16 * K * C, 0, sizeof(float) * 16 * K * C);
-            if (diff_bias) memset(job.bias_partials + (long)t * K, 0, sizeof(float) * K);
-        }
-        run_parallel(weights_body, &job);
-        if (diff_bias) run_parallel(bias_body, &job);
+        free(job.partials);
+        free(job.bias_partials);
+        return -1;
     }
-    // dL/dg = Gᵀ (Σ partials) G for each kernel.
-    for (int k = 0; k < K; k++) {
-        for (int c = 0; c < C; c++) {
-            float du[4][4];
-            for (int alpha = 0; alpha < 16; alpha++) {
-                float total = 0;
-                for (int t = 0; job.partials && t < threads; t++) total += job.partials[(((long)t * 16 + alpha) * K + k) * C + c];
-                du[alpha / 4][alpha % 4] = total;
-            }
-            float t[3][4];  // Gᵀ dU
-            for (int j = 0; j < 4; j++) {
-                t[0][j] = du[0][j] + 0.5f * (du[1][j] + du[2][j]);
-                t[1][j] = 0.5f * (du[1][j] - du[2][j]);
-                t[2][j] = 0.5f * (du[1][j] + du[2][j]) + du[3][j];
-            }
-            float *out = diff_weights + ((long)k * C + c) * 9;
-            for (int p = 0; p < 3; p++) {
-                out[p * 3 + 0] = t[p][0] + 0.5f * (t[p][1] + t[p][2]);
-                out[p * 3 + 1] = 0.5f * (t[p][1] - t[p][2]);
-                out[p * 3 + 2] = 0.5f * (t[p][1] + t[p][2]) + t[p][3];
-            }
-        }
-    }
-    if (diff_bias) {
-        for (int k = 0; k < K; k++) {
+    run_parallel(weights_body, &job);
+    if (diff_bias) run_parallel(bias_body, &job);
+    if (!job.failed) {
+        weights_finish_job finish = {&job, diff_weights};
+        run_parallel(weights_finish_body, &finish);
+        for (int k = 0; diff_bias && k < K; k++) {
             float total = 0;
-            for (int t = 0; job.bias_partials && t < threads; t++) total += job.bias_partials[(long)t * K + k];
+            for (int t = 0; t < threads; t++) total += job.bias_partials[(long)t * K + k];
             diff_bias[k] = total;
         }
     }

@@ -3,7 +3,7 @@ import Foundation
 import Testing
 @testable import VisionTensor
 
-/// Our Winograd (F(4×4, 3×3) forward, F(2×2, 3×3) for the weight gradient; used where oneDNN's effective ISA is AVX2) gives what oneDNN's
+/// Our Winograd F(4×4, 3×3) (used where oneDNN's effective ISA is AVX2) gives what oneDNN's
 /// direct convolution gives, in all three training passes and in fused inference, on odd and
 /// even map sizes, with and without bias. Forced on, so that it is checked on AVX-512 machines.
 @Suite(.enabled(if: vision_winograd_supported() != 0, "needs a CPU with AVX2 and FMA"))

@@ -2,7 +2,7 @@
 #define VISION_WINOGRAD_H
 
 /// Winograd convolution for CPUs with AVX2 and FMA, where oneDNN 2.6 has none: F(4×4, 3×3) for
-/// the forward and backward-data passes, F(2×2, 3×3) for the weight gradient;
+/// the forward, backward-data and backward-weights passes;
 /// 3×3 kernels, stride 1, padding 1, activations in nChw8c (oneDNN's AVX2 layout: [N][C/8][H][W][8]),
 /// C and K multiples of 8. Each thread transforms a block of tiles, multiplies and transforms
 /// back while the block is in its cache; threads come from the OpenMP team oneDNN uses.

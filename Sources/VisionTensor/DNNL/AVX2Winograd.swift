@@ -2,8 +2,7 @@ import CDNNL
 import CWinograd
 import Foundation
 
-/// Winograd convolution of our own (`Sources/CWinograd`: F(4×4, 3×3) forward and backward-data,
-/// F(2×2, 3×3) for the weight gradient) for 3×3 stride-1 padding-1 convolutions whose channels
+/// Winograd convolution of our own (`Sources/CWinograd`: F(4×4, 3×3) in all three passes) for 3×3 stride-1 padding-1 convolutions whose channels
 /// fill 8-lane blocks, on activations in nChw8c, the layout oneDNN's AVX2 kernels use around it.
 /// Where oneDNN runs AVX2 code (oneDNN 2.6 has no Winograd for AVX2) it serves inference and
 /// all three training passes. Where oneDNN runs AVX-512 code it serves inference only: there

@@ -3,7 +3,7 @@
 //   y = Aᵀ [ (G g Gᵀ) ⊙ (Bᵀ d B) ] A,
 // summed over input channels, so each of the (m+2)² transformed positions is a C×K matrix
 // product; m = 4 here (F(4×4, 3×3)) in all three passes.
-// Vectors run over 8 channels, the nChw8c block, so every transform is plain vector adds.
+// Vectors run over 8 channels, the nChw8c block, so every transform is plain vector arithmetic.
 #define _GNU_SOURCE
 #include "vision_winograd.h"
 

@@ -7,7 +7,8 @@ import Foundation
 /// Where oneDNN runs AVX2 code (oneDNN 2.6 has no Winograd for AVX2) it serves inference and
 /// all three training passes. Where oneDNN runs AVX-512 code it serves inference only: there
 /// ResNet-20 at batch 64 ran 4,135–4,330 images/s with it against 3,038–3,198 with oneDNN's
-/// AVX-512 Winograd, while training was faster with oneDNN's kernels (834–862 against 793). `VISION_WINOGRAD=0` turns it off (with oneDNN's
+/// AVX-512 Winograd, while training came out even (782–907 against 801–815 images/s), so it
+/// stays with oneDNN's kernels. `VISION_WINOGRAD=0` turns it off (with oneDNN's
 /// Winograd); `VISION_WINOGRAD=avx2` uses it wherever it applies, on any CPU with AVX2.
 enum AVX2Winograd {
     /// Where it runs: "everywhere" (oneDNN runs AVX2 code, or `VISION_WINOGRAD=avx2`),

@@ -34,13 +34,14 @@ int vision_winograd_backward_weights(const float *src, const float *diff_dst, fl
 typedef void (*gomp_parallel_t)(void (*)(void *), void *, unsigned, unsigned);
 typedef int (*omp_int_t)(void);
 static gomp_parallel_t gomp_parallel;
-static omp_int_t omp_thread_num, omp_num_threads;
+static omp_int_t omp_thread_num, omp_num_threads, omp_max_threads;
 static pthread_once_t resolved = PTHREAD_ONCE_INIT;
 
 static void resolve(void) {
     gomp_parallel_t parallel = (gomp_parallel_t)dlsym(RTLD_DEFAULT, "GOMP_parallel");
     omp_thread_num = (omp_int_t)dlsym(RTLD_DEFAULT, "omp_get_thread_num");
     omp_num_threads = (omp_int_t)dlsym(RTLD_DEFAULT, "omp_get_num_threads");
+    omp_max_threads = (omp_int_t)dlsym(RTLD_DEFAULT, "omp_get_max_threads");
     gomp_parallel = omp_thread_num && omp_num_threads ? parallel : NULL;
 }
 
@@ -151,9 +152,7 @@ enum { FORWARD_ROWS = 12, MICRO_TILES = 6 };
 
 static int max_threads(void) {
     pthread_once(&resolved, resolve);
-    if (!gomp_parallel) return 1;
-    omp_int_t get = (omp_int_t)dlsym(RTLD_DEFAULT, "omp_get_max_threads");
-    int threads = get ? get() : 1;
+    int threads = gomp_parallel && omp_max_threads ? omp_max_threads() : 1;
     return threads < 1 ? 1 : threads;
 }
 

@@ -54,6 +54,17 @@ static void run_parallel(void (*body)(void *), void *job) {
 static int thread_index(void) { return gomp_parallel ? omp_thread_num() : 0; }
 static int thread_count(void) { return gomp_parallel ? omp_num_threads() : 1; }
 
+/// A thread's two scratch buffers of `first` and `second` floats, both or neither (returns 0).
+/// The first is zeroed, so that the rows past a short last block of tiles hold finite numbers.
+static int scratch(size_t first, size_t second, float **a, float **b) {
+    *a = calloc(first, sizeof(float));
+    *b = malloc(second * sizeof(float));
+    if (*a && *b) return 1;
+    free(*a);
+    free(*b);
+    return 0;
+}
+
 /// This thread's share [*first, *end) of `count` items, in contiguous runs.
 static void share(long count, long *first, long *end) {
     int index = thread_index(), threads = thread_count();
@@ -135,6 +146,15 @@ typedef struct {
     int N, C, K, H, W, size, tiles_y, tiles_x;
     long tiles;
 } geometry;
+
+/// Image n and first output row and column of tile `tile`.
+static inline void tile_origin(const geometry *g, long tile, int *n, int *y0, int *x0) {
+    long per_image = (long)g->tiles_y * g->tiles_x;
+    int r = (int)(tile % per_image);
+    *n = (int)(tile / per_image);
+    *y0 = (r / g->tiles_x) * g->size;
+    *x0 = (r % g->tiles_x) * g->size;
+}
 
 static geometry make_geometry(int N, int C, int K, int H, int W, int size) {
     geometry g = {N, C, K, H, W, size, (H + size - 1) / size, (W + size - 1) / size, 0};
@@ -298,12 +318,10 @@ TARGET static void output_transform4(const geometry *g, const float *M, long fir
                                      const float *residual, float *dst, int relu) {
     const int blocks = g->K / 8, K = g->K;
     const long step = (long)rows * K;
-    const long per_image = (long)g->tiles_y * g->tiles_x;
     const __m256 zero = _mm256_setzero_ps();
     for (int i = 0; i < count; i++) {
-        long tile = first + i;
-        int n = (int)(tile / per_image), r = (int)(tile % per_image);
-        int y0 = (r / g->tiles_x) * 4, x0 = (r % g->tiles_x) * 4;
+        int n, y0, x0;
+        tile_origin(g, first + i, &n, &y0, &x0);
         for (int kb = 0; kb < blocks; kb++) {
             const float *in = M + (long)i * K + kb * 8;
             __m256 t[4][6];  // Aᵀ M, column by column
@@ -347,12 +365,8 @@ TARGET static void forward_body(void *context) {
     long blocks = (g->tiles + rows - 1) / rows, first, end;
     share(blocks, &first, &end);
     if (first >= end) return;
-    // Zeroed, so that the rows past a short last block hold finite numbers.
-    float *V = calloc((size_t)36 * rows * g->C, sizeof(float));
-    float *M = malloc((size_t)36 * rows * g->K * sizeof(float));
-    if (!V || !M) {
-        free(V);
-        free(M);
+    float *V, *M;
+    if (!scratch((size_t)36 * rows * g->C, (size_t)36 * rows * g->K, &V, &M)) {
         __atomic_store_n(&job->failed, 1, __ATOMIC_RELAXED);
         return;
     }
@@ -406,12 +420,10 @@ TARGET static inline void gradient_pass4(const __m256 y[4], __m256 e[6]) {
 TARGET static void gradient_transform4(const geometry *g, const float *diff_dst, long first, int count, int rows, float *E) {
     const int blocks = g->K / 8, K = g->K;
     const long step = (long)rows * K;
-    const long per_image = (long)g->tiles_y * g->tiles_x;
     const __m256 zero = _mm256_setzero_ps();
     for (int i = 0; i < count; i++) {
-        long tile = first + i;
-        int n = (int)(tile / per_image), r = (int)(tile % per_image);
-        int y0 = (r / g->tiles_x) * 4, x0 = (r % g->tiles_x) * 4;
+        int n, y0, x0;
+        tile_origin(g, first + i, &n, &y0, &x0);
         for (int kb = 0; kb < blocks; kb++) {
             const float *plane = diff_dst + ((long)n * blocks + kb) * g->H * g->W * 8;
             __m256 t[6][4];  // A dY, column by column
@@ -484,11 +496,8 @@ TARGET static void weights_body(void *context) {
     share(blocks, &first, &end);
     float *dU = job->partials + (long)index * 36 * K * C;  // zeroed by the caller
     if (first >= end) return;
-    float *V = malloc((size_t)36 * rows * C * sizeof(float));
-    float *E = malloc((size_t)36 * rows * K * sizeof(float));
-    if (!V || !E) {
-        free(V);
-        free(E);
+    float *V, *E;
+    if (!scratch((size_t)36 * rows * C, (size_t)36 * rows * K, &V, &E)) {
         __atomic_store_n(&job->failed, 1, __ATOMIC_RELAXED);
         return;
     }

@@ -2,14 +2,15 @@ import CDNNL
 import CWinograd
 import Foundation
 
-/// Winograd convolution of our own (`Sources/CWinograd`: F(4×4, 3×3) in all three passes) for 3×3 stride-1 padding-1 convolutions whose channels
-/// fill 8-lane blocks, on activations in nChw8c, the layout oneDNN's AVX2 kernels use around it.
-/// Where oneDNN runs AVX2 code (oneDNN 2.6 has no Winograd for AVX2) it serves inference and
-/// all three training passes. Where oneDNN runs AVX-512 code it serves inference only: there
-/// ResNet-20 at batch 64 ran 4,135–4,330 images/s with it against 3,038–3,198 with oneDNN's
-/// AVX-512 Winograd, while training came out even (782–907 against 801–815 images/s), so it
-/// stays with oneDNN's kernels. `VISION_WINOGRAD=0` turns it off (with oneDNN's
-/// Winograd); `VISION_WINOGRAD=avx2` uses it wherever it applies, on any CPU with AVX2.
+/// Winograd convolution of our own (`Sources/CWinograd`: F(4×4, 3×3) in all three passes) for
+/// 3×3 stride-1 padding-1 convolutions whose channels fill 8-lane blocks, on activations in
+/// nChw8c, the layout oneDNN's AVX2 kernels use around it. Where oneDNN runs AVX2 code (oneDNN
+/// 2.6 has no Winograd for AVX2) it serves inference and all three training passes. Where
+/// oneDNN runs AVX-512 code it serves inference only: there ResNet-20 at batch 64 ran
+/// 4,135–4,330 images/s with it against 3,038–3,198 with oneDNN's AVX-512 Winograd, while
+/// training came out even (782–907 against 801–815 images/s), so it stays with oneDNN's
+/// kernels. `VISION_WINOGRAD=0` turns it off (with oneDNN's Winograd); `VISION_WINOGRAD=avx2`
+/// uses it wherever it applies, on any CPU with AVX2.
 enum AVX2Winograd {
     /// Where it runs: "everywhere" (oneDNN runs AVX2 code, or `VISION_WINOGRAD=avx2`),
     /// "inference" (oneDNN runs AVX-512 code) or "never" (turned off, or no AVX2 and FMA).
@@ -18,15 +19,15 @@ enum AVX2Winograd {
     static let scope: Scope = {
         guard DNNLConvolution.winogradEnabled, vision_winograd_supported() != 0 else { return .never }
         if ProcessInfo.processInfo.environment["VISION_WINOGRAD"] == "avx2" { return .everywhere }
-        let isa = dnnl_get_effective_cpu_isa()
-        if isa == dnnl_cpu_isa_avx2 || isa == dnnl_cpu_isa_avx2_vnni { return .everywhere }
-        return CPUFeatures.effectiveISA.hasPrefix("avx512") ? .inference : .never
+        let isa = CPUFeatures.effectiveISA
+        if isa.hasPrefix("avx2") { return .everywhere }
+        return isa.hasPrefix("avx512") ? .inference : .never
     }()
 
     /// Tests force it on (to check it on an AVX-512 machine) or off (for oneDNN's answer).
     @TaskLocal static var forced: Bool?
 
-    static func inScope(_ g: ConvolutionGeometry) -> Bool {
+    static var inScope: Bool {
         if let forced { return forced }
         switch scope {
         case .everywhere: return true
@@ -47,7 +48,7 @@ enum AVX2Winograd {
     static let maximumChannels = 128
 
     static func applies(_ g: ConvolutionGeometry) -> Bool {
-        guard inScope(g) else { return false }
+        guard inScope else { return false }
         return g.kernelHeight == 3 && g.kernelWidth == 3 && g.strideHeight == 1 && g.strideWidth == 1
             && g.paddingHeight == 1 && g.paddingWidth == 1 && g.dilationHeight == 1 && g.dilationWidth == 1 && g.groups == 1
             && g.inputChannels % 8 == 0 && g.outputChannels % 8 == 0
@@ -64,7 +65,7 @@ enum AVX2Winograd {
     /// inference the copy is kept until the weight changes, as oneDNN's reordered weights are.
     private static func transformed(_ weight: Tensor, _ g: ConvolutionGeometry, flip: Bool) -> TensorStorage {
         let storage = weight.rowMajorStorage
-        let layout = "winograd F(2x2,3x3) " + (flip ? "backward-data" : "forward")
+        let layout = "winograd F(4x4,3x3) " + (flip ? "backward-data" : "forward")
         let cacheable = !GradientMode.isEnabled
         if cacheable, let cached = WeightCache.shared.lookup(storage, version: weight.version, layout: layout) { return cached }
         let count = vision_winograd_weights_count(Int32(g.inputChannels), Int32(g.outputChannels))

@@ -138,28 +138,34 @@ void vision_winograd_transform_weights(const float *w, int K, int C, int flip, f
 }
 
 // ---------------------------------------------------------------------------------------------
-// Tiles: output tile (ty, tx) of image n covers `size` rows from size·ty and `size` columns
-// from size·tx (size 4 in the forward pass, 2 for the weight gradient); its input patch
-// (size + 2 square) starts one row and column earlier (padding 1). Tiles are numbered image by image.
+// Tiles: output tile (ty, tx) of image n covers the 4 rows from 4·ty and the 4 columns from
+// 4·tx; its 6×6 input patch starts one row and column earlier (padding 1). Tiles are numbered
+// image by image.
 
 typedef struct {
-    int N, C, K, H, W, size, tiles_y, tiles_x;
+    int N, C, K, H, W, tiles_y, tiles_x;
     long tiles;
 } geometry;
+
+static geometry make_geometry(int N, int C, int K, int H, int W) {
+    geometry g = {N, C, K, H, W, (H + 3) / 4, (W + 3) / 4, 0};
+    g.tiles = (long)N * g.tiles_y * g.tiles_x;
+    return g;
+}
 
 /// Image n and first output row and column of tile `tile`.
 static inline void tile_origin(const geometry *g, long tile, int *n, int *y0, int *x0) {
     long per_image = (long)g->tiles_y * g->tiles_x;
     int r = (int)(tile % per_image);
     *n = (int)(tile / per_image);
-    *y0 = (r / g->tiles_x) * g->size;
-    *x0 = (r % g->tiles_x) * g->size;
+    *y0 = (r / g->tiles_x) * 4;
+    *x0 = (r % g->tiles_x) * 4;
 }
 
-static geometry make_geometry(int N, int C, int K, int H, int W, int size) {
-    geometry g = {N, C, K, H, W, size, (H + size - 1) / size, (W + size - 1) / size, 0};
-    g.tiles = (long)N * g.tiles_y * g.tiles_x;
-    return g;
+/// The first tile of block `block` of `rows` tiles (in *first) and how many tiles it has.
+static int block_tiles(const geometry *g, long block, int rows, long *first) {
+    *first = block * rows;
+    return (int)(g->tiles - *first < rows ? g->tiles - *first : rows);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -184,12 +190,11 @@ static int forward_rows(long tiles, int threads) {
 }
 
 int vision_winograd_worthwhile(int N, int H, int W) {
-    long tiles = (long)N * ((H + 3) / 4) * ((W + 3) / 4);
-    return tiles >= 2L * MICRO_TILES * max_threads();
+    return make_geometry(N, 0, 0, H, W).tiles >= 2L * MICRO_TILES * max_threads();
 }
 
 /// Bᵀ d for one column of the 6-row strip from row y0 (zeros outside the image).
-TARGET static inline void column_pass4(const geometry *g, const float *plane, int y0, int x, __m256 t[6]) {
+TARGET static inline void column_pass(const geometry *g, const float *plane, int y0, int x, __m256 t[6]) {
     const __m256 zero = _mm256_setzero_ps();
     if (x < 0 || x >= g->W) {
         for (int a = 0; a < 6; a++) t[a] = zero;
@@ -220,7 +225,7 @@ TARGET static inline void column_pass4(const geometry *g, const float *plane, in
 }
 
 /// Bᵀ applied across a row of 6 vectors, stored to the 6 alphas `step` apart from `out`.
-TARGET static inline void row_pass4(const __m256 r[6], float *out, long step) {
+TARGET static inline void row_pass(const __m256 r[6], float *out, long step) {
     const __m256 four = _mm256_set1_ps(4), five = _mm256_set1_ps(5), two = _mm256_set1_ps(2);
     __m256 a = _mm256_fnmadd_ps(four, r[2], r[4]);
     __m256 b = _mm256_fnmadd_ps(four, r[1], r[3]);
@@ -236,30 +241,29 @@ TARGET static inline void row_pass4(const __m256 r[6], float *out, long step) {
 
 /// V[alpha][i][c] = (Bᵀ d B)[alpha] for tiles first..first+count-1 (rows i of a block of
 /// `rows`); a tile reuses the two columns its patch shares with its left neighbour's.
-TARGET static void input_transform4(const geometry *g, const float *src, long first, int count, int rows, float *V) {
+TARGET static void input_transform(const geometry *g, const float *src, long first, int count, int rows, float *V) {
     const int blocks = g->C / 8, C = g->C;
     const long step = (long)rows * C;
-    const long per_image = (long)g->tiles_y * g->tiles_x;
     for (int cb = 0; cb < blocks; cb++) {
         __m256 col[6][6];  // col[b][a] = (Bᵀ d)[a][b]
         for (int i = 0; i < count; i++) {
-            long tile = first + i;
-            int n = (int)(tile / per_image), r = (int)(tile % per_image);
-            int tx = r % g->tiles_x, y0 = (r / g->tiles_x) * 4 - 1, x0 = tx * 4 - 1;
+            int n, y0, x0;
+            tile_origin(g, first + i, &n, &y0, &x0);
+            y0 -= 1, x0 -= 1;  // the patch's corner (padding 1)
             const float *plane = src + ((long)n * blocks + cb) * g->H * g->W * 8;
-            if (i > 0 && tx > 0) {
+            if (i > 0 && x0 >= 0) {  // the previous tile is the left neighbour
                 for (int a = 0; a < 6; a++) {
                     col[0][a] = col[4][a];
                     col[1][a] = col[5][a];
                 }
-                for (int b = 2; b < 6; b++) column_pass4(g, plane, y0, x0 + b, col[b]);
+                for (int b = 2; b < 6; b++) column_pass(g, plane, y0, x0 + b, col[b]);
             } else {
-                for (int b = 0; b < 6; b++) column_pass4(g, plane, y0, x0 + b, col[b]);
+                for (int b = 0; b < 6; b++) column_pass(g, plane, y0, x0 + b, col[b]);
             }
             float *out = V + (long)i * C + cb * 8;
             for (int a = 0; a < 6; a++) {
                 __m256 row[6] = {col[0][a], col[1][a], col[2][a], col[3][a], col[4][a], col[5][a]};
-                row_pass4(row, out + (long)a * 6 * step, step);
+                row_pass(row, out + (long)a * 6 * step, step);
             }
         }
     }
@@ -303,7 +307,7 @@ TARGET static void micro_6x8(const float *v, const float *u, float *m, int C, in
 }
 
 /// Aᵀ applied to 6 vectors: the 4 outputs.
-TARGET static inline void output_pass4(const __m256 m[6], __m256 y[4]) {
+TARGET static inline void output_pass(const __m256 m[6], __m256 y[4]) {
     const __m256 two = _mm256_set1_ps(2), four = _mm256_set1_ps(4), eight = _mm256_set1_ps(8);
     __m256 p = _mm256_add_ps(m[1], m[2]), q = _mm256_sub_ps(m[1], m[2]);
     __m256 r = _mm256_add_ps(m[3], m[4]), s = _mm256_sub_ps(m[3], m[4]);
@@ -314,7 +318,7 @@ TARGET static inline void output_pass4(const __m256 m[6], __m256 y[4]) {
 }
 
 /// dst tiles = Aᵀ M A (+ bias, + residual, ReLU) for tiles first..first+count-1.
-TARGET static void output_transform4(const geometry *g, const float *M, long first, int count, int rows, const float *bias,
+TARGET static void output_transform(const geometry *g, const float *M, long first, int count, int rows, const float *bias,
                                      const float *residual, float *dst, int relu) {
     const int blocks = g->K / 8, K = g->K;
     const long step = (long)rows * K;
@@ -328,7 +332,7 @@ TARGET static void output_transform4(const geometry *g, const float *M, long fir
             for (int b = 0; b < 6; b++) {
                 __m256 m[6], y[4];
                 for (int a = 0; a < 6; a++) m[a] = _mm256_loadu_ps(in + (a * 6 + b) * step);
-                output_pass4(m, y);
+                output_pass(m, y);
                 for (int a = 0; a < 4; a++) t[a][b] = y[a];
             }
             __m256 bv = bias ? _mm256_loadu_ps(bias + kb * 8) : zero;
@@ -336,7 +340,7 @@ TARGET static void output_transform4(const geometry *g, const float *M, long fir
             for (int a = 0; a < 4; a++) {
                 if (y0 + a >= g->H) break;
                 __m256 y[4];
-                output_pass4(t[a], y);
+                output_pass(t[a], y);
                 for (int c = 0; c < 4 && x0 + c < g->W; c++) {
                     long at = plane + ((long)(y0 + a) * g->W + x0 + c) * 8;
                     __m256 value = _mm256_add_ps(y[c], bv);
@@ -371,9 +375,9 @@ TARGET static void forward_body(void *context) {
         return;
     }
     for (long block = first; block < end; block++) {
-        long tile = block * rows;
-        int count = (int)(g->tiles - tile < rows ? g->tiles - tile : rows);
-        input_transform4(g, job->src, tile, count, rows, V);
+        long tile;
+        int count = block_tiles(g, block, rows, &tile);
+        input_transform(g, job->src, tile, count, rows, V);
         for (int alpha = 0; alpha < 36; alpha++) {
             const float *Va = V + (long)alpha * rows * g->C, *Ua = job->u + (long)alpha * g->C * g->K;
             float *Ma = M + (long)alpha * rows * g->K;
@@ -383,7 +387,7 @@ TARGET static void forward_body(void *context) {
                 if (k < g->K) micro_6x8(Va + (long)t * g->C, Ua + k, Ma + (long)t * g->K + k, g->C, g->K);
             }
         }
-        output_transform4(g, M, tile, count, rows, job->bias, job->residual, job->dst, job->relu);
+        output_transform(g, M, tile, count, rows, job->bias, job->residual, job->dst, job->relu);
     }
     free(V);
     free(M);
@@ -391,7 +395,7 @@ TARGET static void forward_body(void *context) {
 
 int vision_winograd_forward(const float *src, const float *u, const float *bias, const float *residual, float *dst,
                             int N, int C, int K, int H, int W, int relu) {
-    forward_job job = {make_geometry(N, C, K, H, W, 4), src, u, bias, residual, dst, relu, 0, 0};
+    forward_job job = {make_geometry(N, C, K, H, W), src, u, bias, residual, dst, relu, 0, 0};
     job.rows = forward_rows(job.g.tiles, max_threads());
     run_parallel(forward_body, &job);
     return job.failed ? -1 : 0;
@@ -404,7 +408,7 @@ int vision_winograd_forward(const float *src, const float *u, const float *bias,
 enum { WEIGHT_ROWS = 24 };
 
 /// A applied to 4 vectors (the transpose of the output pass): the 6 values.
-TARGET static inline void gradient_pass4(const __m256 y[4], __m256 e[6]) {
+TARGET static inline void gradient_pass(const __m256 y[4], __m256 e[6]) {
     const __m256 two = _mm256_set1_ps(2), four = _mm256_set1_ps(4), eight = _mm256_set1_ps(8);
     __m256 p = _mm256_add_ps(y[0], _mm256_mul_ps(four, y[2])), q = _mm256_fmadd_ps(eight, y[3], _mm256_mul_ps(two, y[1]));
     __m256 s = _mm256_add_ps(y[0], y[2]), d = _mm256_add_ps(y[1], y[3]);
@@ -417,7 +421,7 @@ TARGET static inline void gradient_pass4(const __m256 y[4], __m256 e[6]) {
 }
 
 /// E[alpha][i][k] = (A dY Aᵀ)[alpha] for tiles first..first+count-1 (dY zero outside the image).
-TARGET static void gradient_transform4(const geometry *g, const float *diff_dst, long first, int count, int rows, float *E) {
+TARGET static void gradient_transform(const geometry *g, const float *diff_dst, long first, int count, int rows, float *E) {
     const int blocks = g->K / 8, K = g->K;
     const long step = (long)rows * K;
     const __m256 zero = _mm256_setzero_ps();
@@ -431,13 +435,13 @@ TARGET static void gradient_transform4(const geometry *g, const float *diff_dst,
                 __m256 y[4], e[6];
                 for (int a = 0; a < 4; a++)
                     y[a] = y0 + a < g->H && x0 + b < g->W ? _mm256_loadu_ps(plane + ((long)(y0 + a) * g->W + x0 + b) * 8) : zero;
-                gradient_pass4(y, e);
+                gradient_pass(y, e);
                 for (int a = 0; a < 6; a++) t[a][b] = e[a];
             }
             float *out = E + (long)i * K + kb * 8;
             for (int a = 0; a < 6; a++) {
                 __m256 e[6];
-                gradient_pass4(t[a], e);
+                gradient_pass(t[a], e);
                 for (int b = 0; b < 6; b++) _mm256_storeu_ps(out + (a * 6 + b) * step, e[b]);
             }
         }
@@ -502,10 +506,10 @@ TARGET static void weights_body(void *context) {
         return;
     }
     for (long block = first; block < end; block++) {
-        long tile = block * rows;
-        int count = (int)(g->tiles - tile < rows ? g->tiles - tile : rows);
-        input_transform4(g, job->src, tile, count, rows, V);
-        gradient_transform4(g, job->diff_dst, tile, count, rows, E);
+        long tile;
+        int count = block_tiles(g, block, rows, &tile);
+        input_transform(g, job->src, tile, count, rows, V);
+        gradient_transform(g, job->diff_dst, tile, count, rows, E);
         for (int alpha = 0; alpha < 36; alpha++) {
             const float *Va = V + (long)alpha * rows * C, *Ea = E + (long)alpha * rows * K;
             float *dUa = dU + (long)alpha * K * C;
@@ -582,7 +586,7 @@ static void weights_finish_body(void *context) {
 int vision_winograd_backward_weights(const float *src, const float *diff_dst, float *diff_weights, float *diff_bias,
                                      int N, int C, int K, int H, int W) {
     int threads = max_threads();
-    weights_job job = {make_geometry(N, C, K, H, W, 4), src, diff_dst, NULL, NULL, threads, 0};
+    weights_job job = {make_geometry(N, C, K, H, W), src, diff_dst, NULL, NULL, threads, 0};
     const size_t partial = (size_t)36 * K * C;
     job.partials = calloc(partial * threads, sizeof(float));
     if (diff_bias) job.bias_partials = calloc((size_t)K * threads, sizeof(float));

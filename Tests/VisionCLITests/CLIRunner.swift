@@ -41,31 +41,12 @@ enum CLI {
         try inputPipe.fileHandleForWriting.close()
         // Both pipes drain at once, before waiting: a child that fills one pipe (64 KB) while
         // this side waits on the other would block forever.
-        let errData = DrainedPipe(error)
+        let handle = error.fileHandleForReading
+        let errData = OwnThread { handle.readDataToEndOfFile() }
         let outData = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return CLIResult(
             status: process.terminationStatus, standardOutput: String(decoding: outData, as: UTF8.self),
-            standardError: String(decoding: errData.wait(), as: UTF8.self))
-    }
-}
-
-/// A pipe read to its end on a thread of its own.
-final class DrainedPipe: @unchecked Sendable {
-    private var data = Data()
-    private let done = DispatchGroup()
-
-    init(_ pipe: Pipe) {
-        let handle = pipe.fileHandleForReading
-        done.enter()
-        Thread.detachNewThread { [self] in
-            data = handle.readDataToEndOfFile()
-            done.leave()
-        }
-    }
-
-    func wait() -> Data {
-        done.wait()
-        return data
+            standardError: String(decoding: try errData.wait(), as: UTF8.self))
     }
 }

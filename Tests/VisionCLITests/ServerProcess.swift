@@ -107,20 +107,35 @@ struct CLIError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Work started at once on a thread of its own, awaited later. For timing-sensitive steps: the
-/// test runner's few cooperative threads can be held for seconds by suites that wait on child
-/// processes, and a task waiting for one of them can miss a window (a request queued for 10 s).
+/// Work started at once on a thread of its own, awaited (or waited for) later. For
+/// timing-sensitive steps: the test runner's few cooperative threads can be held for seconds by
+/// suites that wait on child processes, and a task waiting for one of them can miss a window
+/// (a request queued for 10 s). Also for draining a second pipe while reading the first.
 final class OwnThread<T: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
+    private let done = DispatchGroup()
     private var result: Result<T, Error>?
     private var waiter: CheckedContinuation<T, Error>?
 
     init(_ body: @escaping @Sendable () throws -> T) {
-        Thread.detachNewThread { [self] in meet(result: Result { try body() }) }
+        done.enter()
+        Thread.detachNewThread { [self] in
+            meet(result: Result { try body() })
+            done.leave()
+        }
     }
 
     var value: T {
         get async throws { try await withCheckedThrowingContinuation { meet(waiter: $0) } }
+    }
+
+    /// The result, blocking the calling thread until it is there.
+    func wait() throws -> T {
+        done.wait()
+        lock.lock()
+        defer { lock.unlock() }
+        guard let result else { throw CLIError("no result") }  // unreachable: set before `done` is left
+        return try result.get()
     }
 
     /// Whichever of the result and its waiter comes second resumes the waiter.

@@ -22,6 +22,11 @@ struct AVX2WinogradTests {
         return zip(a, b).map { abs($0 - $1) }.max().map { $0 / scale } ?? 0
     }
 
+    /// Whether a padding-1 convolution of `x` by `w` (and `b`) takes our kernels.
+    static func applies(_ x: Tensor, _ w: Tensor, _ b: Tensor?) throws -> Bool {
+        AVX2Winograd.applies(try ConvolutionGeometry.checked(x, weight: w, bias: b, stride: (1, 1), padding: (1, 1), dilation: (1, 1), groups: 1))
+    }
+
     struct Result {
         var output: [Float], gradInput: [Float], gradWeight: [Float], gradBias: [Float]?
     }
@@ -33,7 +38,7 @@ struct AVX2WinogradTests {
             let b = bias ? try Tensor(values(outputs, 2), shape: [outputs]) : nil
             for t in [x, w] + (b.map { [$0] } ?? []) { t.requiresGrad = true }
             let y = try conv2d(x, weight: w, bias: b, padding: (1, 1))
-            if winograd { #expect(AVX2Winograd.applies(try ConvolutionGeometry.checked(x, weight: w, bias: b, stride: (1, 1), padding: (1, 1), dilation: (1, 1), groups: 1))) }
+            if winograd { #expect(try Self.applies(x, w, b)) }
             let r = try Tensor(values(y.count, 3), shape: y.shape)
             try backward(sum(multiply(y, r)))
             return Result(output: y.scalars, gradInput: try #require(x.grad).scalars, gradWeight: try #require(w.grad).scalars,
@@ -51,8 +56,8 @@ struct AVX2WinogradTests {
         if let expectedBias = expected.gradBias { #expect(Self.relativeError(try #require(got.gradBias), expectedBias) < Self.tolerance) }
     }
 
-    /// Inference with bias, a residual and ReLU fused, as folded ResNet blocks run it; a plan
-    /// replays it.
+    /// Inference with bias, a residual and ReLU fused, as folded ResNet blocks run it (plans
+    /// replaying it: InferencePlanTests, whose ResNet-20 passes take it on any CPU with AVX2).
     @Test(arguments: [(false, false), (true, true), (false, true)])
     func fusedInferenceMatchesDirect(_ residual: Bool, _ relu: Bool) throws {
         let shape = [3, 32, 12, 12]
@@ -63,10 +68,7 @@ struct AVX2WinogradTests {
                     let w = try Tensor(Self.values(32 * 32 * 9, 1).map { $0 * 0.1 }, shape: [32, 32, 3, 3])
                     let b = try Tensor(Self.values(32, 2), shape: [32])
                     let extra = residual ? try Tensor(Self.values(shape.reduce(1, *), 4), shape: shape) : nil
-                    if winograd {
-                        #expect(AVX2Winograd.applies(try ConvolutionGeometry.checked(
-                            x, weight: w, bias: b, stride: (1, 1), padding: (1, 1), dilation: (1, 1), groups: 1)))
-                    }
+                    if winograd { #expect(try Self.applies(x, w, b)) }
                     return try fusedConvolutionForInference(x, weight: w, bias: b, padding: (1, 1), adding: extra, relu: relu).scalars
                 }
             }

@@ -58,6 +58,24 @@ import VisionTestSupport
         #expect(missing.status == 1 && missing.standardOutput.contains("0 explained, 1 failed"))
     }
 
+    @Test func epochsComeFromTheComputeBudgetUnlessGiven() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        let root = folder + "/parts"
+        try SyntheticDefects.write(to: root, perClass: 10)
+        // 20 small images cost next to nothing: the budget's most, said, recorded and trained.
+        let run = try CLI.run(["train", root, "--model", "defectnet", "--model-config", "stages=2", "--model-config", "width=4", "--seed", "1", "--output", folder + "/auto"])
+        #expect(run.status == 0, "\(run.standardError)")
+        let line = try #require(run.lines.first { $0.hasPrefix("epochs: ") }, "\(run.standardOutput)")
+        #expect(line.hasPrefix("epochs: 60 (a budget of 5 T multiply-accumulates over ") && line.hasSuffix(", at most 60; --epochs chooses otherwise)"), "\(line)")
+        let config = try String(contentsOfFile: folder + "/auto/config.yaml", encoding: .utf8)
+        #expect(config.contains("epochs: 60"), "\(config)")
+        let history = try String(contentsOfFile: folder + "/auto/metrics.csv", encoding: .utf8)
+        #expect(history.split(separator: "\n").count == 61, "a header and 60 epochs")
+        // Given, it is kept and nothing is said.
+        let given = try CLI.run(["train", root, "--model", "defectnet", "--model-config", "stages=2", "--model-config", "width=4", "--epochs", "2", "--output", folder + "/given"])
+        #expect(given.status == 0 && !given.lines.contains { $0.hasPrefix("epochs: ") }, "\(given.standardOutput)")
+    }
+
     @Test func imbalancedDataGetsWeightsAndTheSquareRootOption() throws {
         let folder = try Fixtures.temporaryDirectory()
         let root = folder + "/parts"

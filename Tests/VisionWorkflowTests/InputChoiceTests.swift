@@ -46,6 +46,25 @@ import VisionTensor
         #expect(choose(InputSize(height: 96, width: 100)).0 == InputSize(96))
     }
 
+    @Test func epochsFollowAComputeBudgetWithinTenToSixty() {
+        // elpv's 2,115 training cells at 168 MMACs: 5 T / 355 G per epoch = 14.07 → 14.
+        let (elpv, reason) = EpochChoice.choose(trainImages: 2115, macsPerImage: 168_000_000)
+        #expect(elpv == 14)
+        #expect(reason == "a budget of 5 T multiply-accumulates over 2115 training images at 168 MMACs each", "\(reason)")
+        // Halving the images or the cost doubles the passes.
+        #expect(EpochChoice.choose(trainImages: 1000, macsPerImage: 100_000_000).epochs == 50)
+        #expect(EpochChoice.choose(trainImages: 2000, macsPerImage: 100_000_000).epochs == 25)
+        // Cheap or tiny: at most 60, and said.
+        let (tiny, tinyReason) = EpochChoice.choose(trainImages: 40, macsPerImage: 300_000)
+        #expect(tiny == 60 && tinyReason.hasSuffix("at 0.30 MMACs each, at most 60"), "\(tinyReason)")
+        // Large or costly: never fewer than 10.
+        let (large, largeReason) = EpochChoice.choose(trainImages: 50_000, macsPerImage: 1_800_000_000)
+        #expect(large == 10 && largeReason.hasSuffix("but no fewer than 10"), "\(largeReason)")
+        // Degenerate counts cannot divide by zero or overflow.
+        #expect(EpochChoice.choose(trainImages: 0, macsPerImage: 0).epochs == 60)
+        #expect(EpochChoice.choose(trainImages: .max, macsPerImage: .max).epochs == 10)
+    }
+
     @Test func theModelsLimitsWin() {
         let (size, _) = InputSizeChoice.choose(
             median: InputSize(900), sampled: 10, defaultSize: InputSize(64), macsAtDefault: 1, minimum: small, maximum: InputSize(512),

@@ -141,6 +141,13 @@ public enum TrainingSetup {
         let model = try makeModel(
             specification, plugin: plugin, dataset: dataset, preprocessing: preprocessing, resumed: resumed, initial: initial, c: c,
             output: output, models: models, log: log)
+        if initial == nil && !request.chosenKeys.contains("epochs") {
+            // A fresh model trains for a budget of compute (fine-tuning and resuming keep theirs).
+            let macs = try ModelComplexity.multiplyAccumulates(model, inputChannels: preprocessing.channels, inputSize: preprocessing.inputSize)
+            let (epochs, reason) = EpochChoice.choose(trainImages: trainItems.count, macsPerImage: macs)
+            c.epochs = epochs
+            log("epochs: \(epochs) (\(reason); --epochs chooses otherwise)")
+        }
         let inverse = TrainingStatistics.inverseFrequencyWeights(trainItems, classes: dataset.classes.count)
         let lossWeights: [Float]? = switch c.classWeights {
         case .none: nil

@@ -65,7 +65,7 @@ struct TrainingOptions: ParsableArguments {
     @Option(name: .customLong("crop-padding"), help: "Augment with random crops from the image padded by this many pixels (CIFAR: 4).")
     var cropPadding: Int?
 
-    @Option(name: .customLong("class-weights"), help: "auto weights the loss by inverse class frequency, sqrt by its square root (imbalanced data). [default: none]")
+    @Option(name: .customLong("class-weights"), help: "auto weights the loss by inverse class frequency, sqrt by its square root. [default: sqrt when the largest class has 3× the images of the smallest, else none]")
     var classWeights: TrainingConfiguration.ClassWeighting?
 
     @Flag(name: .customLong("balanced-sampling"), inversion: .prefixedNo, help: "Draw class-balanced training batches.")

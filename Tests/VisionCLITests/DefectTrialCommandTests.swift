@@ -76,7 +76,7 @@ import VisionTestSupport
         #expect(given.status == 0 && !given.lines.contains { $0.hasPrefix("epochs: ") }, "\(given.standardOutput)")
     }
 
-    @Test func imbalancedDataGetsWeightsAndTheSquareRootOption() throws {
+    @Test func imbalancedDataGetsSquareRootWeightsAndAutoTheFullOnes() throws {
         let folder = try Fixtures.temporaryDirectory()
         let root = folder + "/parts"
         try SyntheticDefects.write(to: root, perClass: 40)
@@ -93,7 +93,8 @@ import VisionTestSupport
             }
             return out
         }
-        let inverse = try weights([]), root2 = try weights(["--class-weights", "sqrt"])
+        // By default the square root of inverse frequency; `auto` the full weights.
+        let inverse = try weights(["--class-weights", "auto"]), root2 = try weights([])
         #expect(inverse.keys.sorted() == ["defect", "good"] && (inverse["defect"] ?? 0) > 2 * (inverse["good"] ?? 0))
         for (name, value) in inverse { #expect(abs((root2[name] ?? 0) - value.squareRoot()) < 0.01, "\(name)") }
     }

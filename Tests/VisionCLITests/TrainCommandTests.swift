@@ -325,7 +325,7 @@ import VisionTestSupport
         #expect(run.standardOutput.contains("imbalanced training data: 143 images in the largest class, 24 in the smallest (6.0×)"), "\(run.standardOutput)")
         #expect(run.standardOutput.contains("best val_f1_macro"))
         let config = try String(contentsOfFile: folder + "/a/config.yaml", encoding: .utf8)
-        #expect(config.contains("monitor: \"f1_macro\"") && config.contains("class_weights: \"auto\""), "\(config)")
+        #expect(config.contains("monitor: \"f1_macro\"") && config.contains("class_weights: \"sqrt\""), "\(config)")
         // Resumed with more epochs: the first run's choices hold, without a second message.
         let resumed = try CLI.run(["train", tree, "--resume", folder + "/a", "--epochs", "2"])
         #expect(resumed.status == 0, "\(resumed.standardError)")
@@ -333,7 +333,7 @@ import VisionTestSupport
         #expect(resumed.standardOutput.contains("best val_f1_macro"))
         // The user's monitor stays; the loss weighting is still chosen.
         let chosen = try CLI.run(["train", tree, "--image-size", "8", "--epochs", "1", "--output", folder + "/b", "--monitor", "val_accuracy"])
-        #expect(chosen.standardOutput.contains("so vision weights the loss by inverse class frequency"), "\(chosen.standardOutput)")
+        #expect(chosen.standardOutput.contains("so vision weights the loss by the square root of inverse class frequency"), "\(chosen.standardOutput)")
         #expect(chosen.standardOutput.contains("best val_accuracy"))
         // Balanced data: nothing changes.
         let balanced = try CLI.run(["train", digits, "--image-size", "8", "--epochs", "1", "--output", folder + "/c"])

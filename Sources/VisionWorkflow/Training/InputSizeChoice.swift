@@ -8,7 +8,7 @@ import VisionModelAPI
 /// square centre).
 enum InputSizeChoice {
     /// Forward multiply-accumulates one training image may cost: about what DefectNet takes at
-    /// 216×216 or ResNet-20 at 64×64. With ten epochs of a few thousand images this keeps a
+    /// 216×216 or ResNet-20 at 64×64. With `EpochChoice`'s budget of epochs this keeps a
     /// defect trial within minutes on two cores; `--image-size` goes beyond it.
     static let budget = 170_000_000
 

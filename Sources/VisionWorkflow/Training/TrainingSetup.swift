@@ -282,7 +282,11 @@ public enum TrainingSetup {
     /// each model file).
     /// When the largest class has at least 3× the training images of the smallest, and the user
     /// chose neither: monitor macro-F1 (accuracy rewards answering the majority class) and weight
-    /// the loss by inverse class frequency; each choice is said.
+    /// the loss by the square root of inverse class frequency; each choice is said. Measured on a
+    /// tile-like set (CIFAR-10 images, one class of 500 and five of 60 to 17, DefectNet, seeds
+    /// 1–3, scored on 600 unseen images weighted to that prior): accuracy / macro-F1 0.75 / 0.44
+    /// with the square root, 0.61 / 0.40 with full inverse weights (the rare classes crowd out
+    /// the common one), 0.76 / 0.39 unweighted, 0.72 / 0.42 with balanced sampling (two seeds).
     static func imbalanceDefaults(
         _ configuration: TrainingConfiguration, trainItems: [DatasetItem], classes: [String], chosen: Set<String>, log: (String) -> Void
     ) -> TrainingConfiguration {
@@ -296,8 +300,8 @@ public enum TrainingSetup {
             choices.append("picks the best epoch by macro-F1 instead of accuracy")
         }
         if !chosen.contains("class_weights") && !chosen.contains("balanced_sampling") {
-            c.classWeights = .auto
-            choices.append("weights the loss by inverse class frequency")
+            c.classWeights = .sqrt
+            choices.append("weights the loss by the square root of inverse class frequency")
         }
         guard !choices.isEmpty else { return c }
         log(String(format: "imbalanced training data: %d images in the largest class, %d in the smallest (%.1f×), so vision ", largest, smallest,

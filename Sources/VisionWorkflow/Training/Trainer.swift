@@ -69,6 +69,13 @@ public final class Trainer {
         var standard: [TrainingCallback] = [StopOnRequest(stop), Checkpointing(), MetricsLogging(), EpochLog()]
         if let patience = run.configuration.patience { standard.append(EarlyStopping(patience: patience)) }
         try TrainingLoop(run: run, callbacks: standard + callbacks).train()
+        if let best = run.best, let peak = run.peak, best.epoch != peak.epoch,
+            let error = BestEpochChoice.standardError(of: peak.value, monitor: run.monitor, images: run.valItems.count)
+        {
+            log(String(
+                format: "best epoch: %d (%@ %.4f), the latest within one standard error (%.3f on %d validation images) of the highest, %.4f at epoch %d: a difference that small is noise, and the later weights trained longer",
+                best.epoch, run.monitor.key, best.value, error, run.valItems.count, peak.value, peak.epoch))
+        }
         if run.group.isDistributed && run.group.isRoot && run.communication.steps > 0 { log(run.communication.summary) }
         if !run.skipped.isEmpty {
             let unique = Dictionary(run.skipped.map { ($0.path, $0.reason) }, uniquingKeysWith: { first, _ in first })

@@ -218,10 +218,14 @@ public struct TrainingLoop {
         if run.valItems.isEmpty {
             // Nothing to choose by: the latest weights are the model.
             run.best = (epoch, monitored)
+            run.peak = run.best
             record.isBest = true
-        } else if run.monitor.improves(monitored, on: run.best?.value) {
-            run.best = (epoch, monitored)
-            record.isBest = true
+        } else {
+            if run.monitor.improves(monitored, on: run.peak?.value) { run.peak = (epoch, monitored) }
+            if BestEpochChoice.selects(monitored, peak: run.peak?.value, monitor: run.monitor, images: run.valItems.count) {
+                run.best = (epoch, monitored)
+                record.isBest = true
+            }
         }
         return (record, stop)
     }

@@ -33,8 +33,11 @@ public final class TrainingRun {
     public let firstEpoch: Int
     /// Every epoch of the run, including those of earlier invocations when resuming.
     public internal(set) var history: [EpochRecord]
-    /// The best epoch so far and its monitored value.
+    /// The best epoch so far and its monitored value: the latest within one standard error of
+    /// `peak` (`BestEpochChoice`); its weights are `best.vision`.
     public internal(set) var best: (epoch: Int, value: Double)?
+    /// The epoch with the highest monitored figure so far: what early stopping counts from.
+    public internal(set) var peak: (epoch: Int, value: Double)?
     /// The best epoch's weights, kept in memory for the final test.
     public internal(set) var bestWeights: SafeTensors?
     /// Optimizer steps taken since the run began.
@@ -53,7 +56,7 @@ public final class TrainingRun {
         valItems: [DatasetItem], testItems: [DatasetItem], preprocessing: Preprocessing, specification: ModelSpecification,
         model: ClassifierModel, optimizer: Optimizer, schedule: LearningRateSchedule, trainLoader: DataLoader, lossWeights: [Float]?,
         monitor: MetricValueName, suite: MetricSuite, firstEpoch: Int, history: [EpochRecord], best: (epoch: Int, value: Double)?,
-        group: ProcessGroup = SingleProcess(), log: @escaping (String) -> Void
+        peak: (epoch: Int, value: Double)? = nil, group: ProcessGroup = SingleProcess(), log: @escaping (String) -> Void
     ) {
         self.group = group
         self.configuration = configuration
@@ -75,6 +78,7 @@ public final class TrainingRun {
         self.firstEpoch = firstEpoch
         self.history = history
         self.best = best
+        self.peak = peak ?? best
         self.log = log
         step = (firstEpoch - 1) * trainLoader.batchCount()
     }

@@ -171,9 +171,9 @@ public enum TrainingSetup {
         if group.isRoot { try prepareFolder(output, split: split, configuration: c, bytes: model.parameterCount * 4 * 4 + (1 << 20)) }
         // Every rank starts from rank 0's weights (they are built alike; this makes sure).
         try ModelReplicas.broadcast(model, group: group)
-        var (firstEpoch, history, best) = (1, [EpochRecord](), nil as (epoch: Int, value: Double)?)
+        var (firstEpoch, history, best, peak) = (1, [EpochRecord](), nil as (epoch: Int, value: Double)?, nil as (epoch: Int, value: Double)?)
         if let (_, saved) = resumed {
-            (firstEpoch, history, best) = resumeState(saved, monitor: monitor, output: output, log: log)
+            (firstEpoch, history, best, peak) = resumeState(saved, monitor: monitor, validationImages: valItems.count, output: output, log: log)
             restoreOptimizer(optimizer, model: model, from: (output as NSString).appendingPathComponent("optimizer.safetensors"),
                              epoch: saved.epoch, log: log)
         }
@@ -181,7 +181,7 @@ public enum TrainingSetup {
             configuration: c, output: output, dataset: dataset, split: split, trainItems: trainItems, valItems: valItems,
             testItems: testItems, preprocessing: preprocessing, specification: specification, model: model, optimizer: optimizer,
             schedule: schedule, trainLoader: trainLoader, lossWeights: lossWeights, monitor: monitor, suite: suite,
-            firstEpoch: firstEpoch, history: history, best: best, group: group, log: log)
+            firstEpoch: firstEpoch, history: history, best: best, peak: peak, group: group, log: log)
     }
 
     /// Size, channels and resize policy: the user's where given; else channels from what most
@@ -322,9 +322,9 @@ public enum TrainingSetup {
 
     /// Where a resumed run stands: the next epoch, the earlier epochs' figures (from the earlier
     /// invocation's metrics.csv) and the best epoch so far (from last.vision).
-    static func resumeState(_ saved: SavedModelMetadata, monitor: MetricValueName, output: String, log: (String) -> Void)
-        -> (firstEpoch: Int, history: [EpochRecord], best: (epoch: Int, value: Double)?)
-    {
+    static func resumeState(
+        _ saved: SavedModelMetadata, monitor: MetricValueName, validationImages: Int, output: String, log: (String) -> Void
+    ) -> (firstEpoch: Int, history: [EpochRecord], best: (epoch: Int, value: Double)?, peak: (epoch: Int, value: Double)?) {
         var history: [EpochRecord] = []
         let csv = (output as NSString).appendingPathComponent("metrics.csv")
         do {
@@ -332,19 +332,18 @@ public enum TrainingSetup {
         } catch {
             log("the earlier epochs' figures are lost (\(error)); metrics.csv starts again at epoch \(saved.epoch + 1)")
         }
-        var best: (epoch: Int, value: Double)?
+        // The highest figure and the best epoch by this monitor, from the earlier epochs' figures.
+        var (peak, best) = BestEpochChoice.choose(
+            history.map { ($0.epoch, $0.validation[monitor.key] ?? .nan) }, monitor: monitor, images: validationImages)
         if let epoch = saved.metrics["best_epoch"], let value = saved.metrics["best_" + monitor.key] {
+            // The file's own choice stands (its weights are best.vision).
             best = (Int(epoch), value)
-        } else {
-            // An older file, or another monitor than the run started with: find the best in the
-            // earlier epochs' figures by this monitor.
-            for record in history {
-                let value = record.validation[monitor.key] ?? .nan
-                if monitor.improves(value, on: best?.value) { best = (record.epoch, value) }
-            }
-            if let best { log("best epoch so far by \(monitor.key): \(best.epoch) (from metrics.csv)") }
+            peak = peak ?? best
+        } else if let best {
+            // An older file, or another monitor than the run started with.
+            log("best epoch so far by \(monitor.key): \(best.epoch) (from metrics.csv)")
         }
-        return (saved.epoch + 1, history, best)
+        return (saved.epoch + 1, history, best, peak)
     }
 
     /// The architecture to build. A resumed or fine-tuned run builds the saved model's (its

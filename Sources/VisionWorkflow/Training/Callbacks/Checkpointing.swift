@@ -46,8 +46,8 @@ public final class EarlyStopping: TrainingCallback {
     public init(patience: Int) { self.patience = patience }
 
     public func epochDidEnd(_ record: EpochRecord, run: TrainingRun) throws -> TrainingDecision {
-        guard let best = run.best, record.epoch - best.epoch >= patience else { return .proceed }
-        run.log("early stop: \(run.monitor.key) has not improved for \(patience) epochs (best \(EpochLog.format(best.value)) at epoch \(best.epoch))")
+        guard let peak = run.peak ?? run.best, record.epoch - peak.epoch >= patience else { return .proceed }
+        run.log("early stop: \(run.monitor.key) has not improved for \(patience) epochs (highest \(EpochLog.format(peak.value)) at epoch \(peak.epoch))")
         return .stop
     }
 }

@@ -21,7 +21,7 @@ struct TrainingOptions: ParsableArguments {
     @Option(name: .customLong("plugin-dir"), help: "Also load YAML models from this folder (repeatable; VISION_PLUGIN_PATH too).")
     var pluginDirectories: [String] = []
 
-    @Option(help: "Epochs. [default: train chooses 10 to 60 from a compute budget and says why; tune \(defaults.epochs)]")
+    @Option(help: "Epochs. [default: a fresh train chooses 10 to 60 from a compute budget and says why; fine-tuning and tune \(defaults.epochs); data issues 5]")
     var epochs: Int?
 
     @Option(name: .customLong("batch-size"), help: "Images per step. [default: \(defaults.batchSize)]")

@@ -29,11 +29,18 @@ import VisionTestSupport
         ])
         #expect(train.status == 0, "\(train.standardError)")
         #expect(train.standardOutput.contains("best val_f1_macro"))
-        // best.vision holds the epoch with the highest validation macro-F1 of metrics.csv.
+        // best.vision holds the latest epoch of metrics.csv whose validation macro-F1 is within one
+        // binomial standard error (over the validation images) of the highest so far.
         let csv = try String(contentsOfFile: run + "/metrics.csv", encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
         let column = try #require(csv.first?.firstIndex(of: "val_f1_macro"))
         let scores = csv.dropFirst().map { (Int($0[0]) ?? 0, Double($0[column]) ?? -1) }
-        let bestEpoch = try #require(scores.max { $0.1 < $1.1 }).0
+        let splitLine = try #require(train.lines.first { $0.hasPrefix("data: ") }, "\(train.standardOutput)")
+        let validation = try #require(Int(splitLine.components(separatedBy: " / val ").last?.prefix { $0.isNumber } ?? ""))
+        var peak = -Double.infinity, bestEpoch = 0
+        for (epoch, value) in scores {
+            peak = max(peak, value)
+            if value >= peak - (peak * (1 - peak) / Double(validation)).squareRoot() { bestEpoch = epoch }
+        }
         let inspect = try CLI.run(["inspect", run + "/best.vision"])
         #expect(inspect.standardOutput.contains("model            defectnet stages=2 width=8"), "\(inspect.standardOutput)")
         #expect(inspect.standardOutput.contains("monitor          val_f1_macro"))

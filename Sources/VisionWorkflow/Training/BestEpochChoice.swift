@@ -8,7 +8,7 @@ import Foundation
 /// longer, at the lower learning rate the schedule ends on. Measured where the rule moves the
 /// choice to the last epoch (elpv binary, 5 runs, test accuracy; a tile-like CIFAR set, 4 runs,
 /// prior-weighted macro-F1; elpv levels, 1 run): better in 8 of 10, worse in 2 (by 1.5 points
-/// and by 0.002); elpv +1.7 points on average, from 76.8/79.9/79.5/78.8/74.1% to
+/// and by 0.002); elpv +1.4 points on average, from 76.8/79.9/79.5/78.8/74.1% to
 /// 77.2/78.4/82.0/79.9/78.8%.
 ///
 /// The standard error is the binomial one, √(v(1 − v)/n) over the n validation images, for

@@ -24,7 +24,7 @@ public final class TrainingRun {
     public let optimizer: Optimizer
     public let schedule: LearningRateSchedule
     public let trainLoader: DataLoader
-    /// Inverse-frequency loss weights (`class_weights: auto`), nil otherwise.
+    /// Per-class loss weights (`class_weights: auto` or `sqrt`), nil otherwise.
     public let lossWeights: [Float]?
     /// The figure that picks the best epoch and drives early stopping.
     public let monitor: MetricValueName
@@ -103,7 +103,8 @@ public final class TrainingRun {
     }
 
     /// The figures a model file records for `record`: its validation figures, its training
-    /// loss, and the best epoch so far with its monitored value.
+    /// loss, the best epoch so far with its monitored value, and the highest (`peak_`), which
+    /// a resumed run needs when metrics.csv is gone.
     public func figures(for record: EpochRecord) -> [String: Double] {
         var figures = record.validation
         figures["train_loss"] = record.trainLoss
@@ -111,6 +112,10 @@ public final class TrainingRun {
         if let best {
             figures["best_epoch"] = Double(best.epoch)
             figures["best_" + monitor.key] = best.value
+        }
+        if let peak {
+            figures["peak_epoch"] = Double(peak.epoch)
+            figures["peak_" + monitor.key] = peak.value
         }
         return figures
     }

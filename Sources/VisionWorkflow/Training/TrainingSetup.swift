@@ -338,10 +338,16 @@ public enum TrainingSetup {
         if let epoch = saved.metrics["best_epoch"], let value = saved.metrics["best_" + monitor.key] {
             // The file's own choice stands (its weights are best.vision).
             best = (Int(epoch), value)
-            peak = peak ?? best
-        } else if let best {
-            // An older file, or another monitor than the run started with.
-            log("best epoch so far by \(monitor.key): \(best.epoch) (from metrics.csv)")
+            if let epoch = saved.metrics["peak_epoch"], let value = saved.metrics["peak_" + monitor.key] {
+                peak = (Int(epoch), value)
+            } else {
+                peak = peak ?? best
+            }
+        } else if let highest = peak {
+            // An older file (best.vision was its highest epoch then), or another monitor than
+            // the run started with: the highest so far.
+            best = highest
+            log("best epoch so far by \(monitor.key): \(highest.epoch) (from metrics.csv)")
         }
         return (saved.epoch + 1, history, best, peak)
     }

@@ -2,7 +2,8 @@ import SafeTensors
 import VisionImage
 
 /// Writes `last.vision` (with the optimizer state) after every epoch and `best.vision` when the
-/// monitored figure improved; keeps the best weights in memory for the final test. Each model
+/// epoch is chosen as the best (`BestEpochChoice`); keeps the best weights in memory for the
+/// final test. Each model
 /// file records its own epoch and that epoch's validation figures.
 public final class Checkpointing: TrainingCallback {
     public init() {}

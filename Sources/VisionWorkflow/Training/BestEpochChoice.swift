@@ -23,23 +23,14 @@ enum BestEpochChoice {
         return (value * (1 - value) / Double(images)).squareRoot()
     }
 
-    /// Whether an epoch with `value` becomes the best, given the highest figure so far (`peak`,
-    /// this epoch's included).
-    static func selects(_ value: Double, peak: Double?, monitor: MetricValueName, images: Int) -> Bool {
-        guard !value.isNaN, let peak else { return false }
-        guard let error = standardError(of: peak, monitor: monitor, images: images) else { return value == peak }
-        return value >= peak - error
-    }
-
-    /// The highest figure and the chosen epoch over a run's records, in epoch order.
-    static func choose(_ records: [(epoch: Int, value: Double)], monitor: MetricValueName, images: Int)
-        -> (peak: (epoch: Int, value: Double)?, best: (epoch: Int, value: Double)?)
-    {
-        var peak: (epoch: Int, value: Double)?, best: (epoch: Int, value: Double)?
-        for record in records {
-            if monitor.improves(record.value, on: peak?.value) { peak = record }
-            if selects(record.value, peak: peak?.value, monitor: monitor, images: images) { best = record }
-        }
-        return (peak, best)
+    /// One epoch's figure, in epoch order: raises `peak` when it is the highest so far, and says
+    /// whether the epoch becomes the best.
+    static func next(
+        _ epoch: Int, _ value: Double, peak: inout (epoch: Int, value: Double)?, monitor: MetricValueName, images: Int
+    ) -> Bool {
+        if monitor.improves(value, on: peak?.value) { peak = (epoch, value) }
+        guard !value.isNaN, let highest = peak?.value else { return false }
+        guard let error = standardError(of: highest, monitor: monitor, images: images) else { return value == highest }
+        return value >= highest - error
     }
 }

@@ -22,14 +22,14 @@ enum EpochChoice {
     /// The epochs and why, in words for the training log.
     static func choose(trainImages: Int, macsPerImage: Int, budget: Double = budget) -> (epochs: Int, reason: String) {
         let perEpoch = Double(max(trainImages, 1)) * Double(max(macsPerImage, 1))
-        let wanted = (budget / perEpoch).rounded()
-        let epochs = wanted.isFinite ? min(max(Int(min(wanted, 1e6)), range.lowerBound), range.upperBound) : range.lowerBound
+        let wanted = Int(min((budget / perEpoch).rounded(), 1e6))
+        let epochs = min(max(wanted, range.lowerBound), range.upperBound)
         var reason = String(
             format: "a budget of %.0f T multiply-accumulates over %d training images at %@ each", budget / 1e12, trainImages,
             macsPerImage >= 1_000_000 ? String(format: "%.0f MMACs", Double(macsPerImage) / 1e6) : String(format: "%.2f MMACs", Double(macsPerImage) / 1e6))
-        if Int(min(wanted, 1e6)) < range.lowerBound {
+        if wanted < range.lowerBound {
             reason += ", but no fewer than \(range.lowerBound)"
-        } else if wanted > Double(range.upperBound) {
+        } else if wanted > range.upperBound {
             reason += ", at most \(range.upperBound)"
         }
         return (epochs, reason)

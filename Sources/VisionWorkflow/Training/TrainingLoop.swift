@@ -220,12 +220,9 @@ public struct TrainingLoop {
             run.best = (epoch, monitored)
             run.peak = run.best
             record.isBest = true
-        } else {
-            if run.monitor.improves(monitored, on: run.peak?.value) { run.peak = (epoch, monitored) }
-            if BestEpochChoice.selects(monitored, peak: run.peak?.value, monitor: run.monitor, images: run.valItems.count) {
-                run.best = (epoch, monitored)
-                record.isBest = true
-            }
+        } else if BestEpochChoice.next(epoch, monitored, peak: &run.peak, monitor: run.monitor, images: run.valItems.count) {
+            run.best = (epoch, monitored)
+            record.isBest = true
         }
         return (record, stop)
     }

@@ -173,7 +173,7 @@ public enum TrainingSetup {
         try ModelReplicas.broadcast(model, group: group)
         var (firstEpoch, history, best, peak) = (1, [EpochRecord](), nil as (epoch: Int, value: Double)?, nil as (epoch: Int, value: Double)?)
         if let (_, saved) = resumed {
-            (firstEpoch, history, best, peak) = resumeState(saved, monitor: monitor, validationImages: valItems.count, output: output, log: log)
+            (firstEpoch, history, best, peak) = resumeState(saved, monitor: monitor, output: output, log: log)
             restoreOptimizer(optimizer, model: model, from: (output as NSString).appendingPathComponent("optimizer.safetensors"),
                              epoch: saved.epoch, log: log)
         }
@@ -322,9 +322,9 @@ public enum TrainingSetup {
 
     /// Where a resumed run stands: the next epoch, the earlier epochs' figures (from the earlier
     /// invocation's metrics.csv) and the best epoch so far (from last.vision).
-    static func resumeState(
-        _ saved: SavedModelMetadata, monitor: MetricValueName, validationImages: Int, output: String, log: (String) -> Void
-    ) -> (firstEpoch: Int, history: [EpochRecord], best: (epoch: Int, value: Double)?, peak: (epoch: Int, value: Double)?) {
+    static func resumeState(_ saved: SavedModelMetadata, monitor: MetricValueName, output: String, log: (String) -> Void)
+        -> (firstEpoch: Int, history: [EpochRecord], best: (epoch: Int, value: Double)?, peak: (epoch: Int, value: Double)?)
+    {
         var history: [EpochRecord] = []
         let csv = (output as NSString).appendingPathComponent("metrics.csv")
         do {
@@ -332,17 +332,21 @@ public enum TrainingSetup {
         } catch {
             log("the earlier epochs' figures are lost (\(error)); metrics.csv starts again at epoch \(saved.epoch + 1)")
         }
-        // The highest figure and the best epoch by this monitor, from the earlier epochs' figures.
-        var (peak, best) = BestEpochChoice.choose(
-            history.map { ($0.epoch, $0.validation[monitor.key] ?? .nan) }, monitor: monitor, images: validationImages)
+        // The highest figure by this monitor: recorded in the file, else from the earlier epochs'
+        // figures (TrainingRun takes the best epoch when neither has one).
+        var peak: (epoch: Int, value: Double)?
+        if let epoch = saved.metrics["peak_epoch"], let value = saved.metrics["peak_" + monitor.key] {
+            peak = (Int(epoch), value)
+        } else {
+            for record in history {
+                let value = record.validation[monitor.key] ?? .nan
+                if monitor.improves(value, on: peak?.value) { peak = (record.epoch, value) }
+            }
+        }
+        var best: (epoch: Int, value: Double)?
         if let epoch = saved.metrics["best_epoch"], let value = saved.metrics["best_" + monitor.key] {
             // The file's own choice stands (its weights are best.vision).
             best = (Int(epoch), value)
-            if let epoch = saved.metrics["peak_epoch"], let value = saved.metrics["peak_" + monitor.key] {
-                peak = (Int(epoch), value)
-            } else {
-                peak = peak ?? best
-            }
         } else if let highest = peak {
             // An older file (best.vision was its highest epoch then), or another monitor than
             // the run started with: the highest so far.
